@@ -1,0 +1,11 @@
+# The crimegraph API and CLI, for docker-compose.yml (Neo4j in production).
+FROM python:3.11-slim
+WORKDIR /app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+COPY . /app
+# Editable, like a clone: the cypher/ and seed/ folders are read from /app at run time.
+RUN pip install --no-cache-dir -e . \
+ && useradd --system --uid 10001 crimegraph
+USER crimegraph
+EXPOSE 8000
+CMD ["crimegraph", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,1 @@
+"""crimegraph's HTTP API (FastAPI)."""

@@ -1,0 +1,214 @@
+"""The FastAPI application: created by a factory, with the database opened in its lifespan."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from pydantic import BaseModel, Field
+
+from api.errors import ErrorResponse, install_error_handlers
+from graph.engine import EngineHandle
+from graph.errors import DatabaseUnavailable
+from graph.model import load_model
+from graph.queries import NamedQuery, QuerySet
+from graph.service import load_queries
+from graph.settings import Settings
+from graph.store import Store
+
+log = logging.getLogger("crimegraph.api")
+
+
+class GraphState:
+    """The app's database: the store, and whether the schema is in place.
+
+    The API starts even when the database is down; /ready and data routes answer 503 until
+    it is reachable, and the first request after it returns applies the schema again.
+    """
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self._lock = threading.Lock()
+
+    def ready_store(self) -> Store:
+        if not self.store.schema_applied:
+            with self._lock:
+                if not self.store.schema_applied:
+                    self.store.apply_schema(self.settings.cypher_dir / "schema")
+        return self.store
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = Field(description="the process is up")
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    engine: str = Field(description="arcadedb (embedded default) or neo4j")
+    database: str
+    server: str = Field(description="the agent string the database reports")
+
+
+class QueryParamInfo(BaseModel):
+    name: str
+    type: str
+    example: object
+
+
+class QueryInfo(BaseModel):
+    name: str = Field(description="the file name under cypher/queries, without .cypher")
+    mode: Literal["read", "write"]
+    description: str
+    params: list[QueryParamInfo]
+
+
+class GraphTotals(BaseModel):
+    nodes: int
+    relationships: int
+
+
+def query_info(query: NamedQuery) -> QueryInfo:
+    return QueryInfo(
+        name=query.name,
+        mode=query.mode,
+        description=query.description,
+        params=[QueryParamInfo(name=p.name, type=p.type, example=p.example) for p in query.params],
+    )
+
+
+def get_graph(request: Request) -> GraphState:
+    graph: GraphState = request.app.state.graph
+    return graph
+
+
+def get_store(graph: Annotated[GraphState, Depends(get_graph)]) -> Store:
+    return graph.ready_store()
+
+
+def get_queries(request: Request) -> QuerySet:
+    queries: QuerySet = request.app.state.queries
+    return queries
+
+
+GraphDep = Annotated[GraphState, Depends(get_graph)]
+StoreDep = Annotated[Store, Depends(get_store)]
+QueriesDep = Annotated[QuerySet, Depends(get_queries)]
+
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorResponse, "description": "the database is unreachable"}
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "no such item"}
+}
+
+
+def create_app(settings: Settings | None = None, *, seed_on_start: bool = False) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        model = load_model()
+        queries = load_queries(settings)  # a broken .cypher file stops start-up here
+        engine = EngineHandle(settings)
+        store = Store(engine.connection, queries, settings.query_timeout, settings.retry_time)
+        app.state.queries = queries
+        app.state.graph = GraphState(settings, store)
+        try:
+            try:
+                app.state.graph.ready_store()
+            except DatabaseUnavailable as exc:
+                log.warning("database not ready at start-up (%s); /ready will retry", exc.message)
+            if seed_on_start:
+                from seed.loader import load_seed
+
+                rows = load_seed(
+                    app.state.graph.ready_store(),
+                    model,
+                    settings.seed_dir / "data",
+                    settings.seed_dir / "documents",
+                )
+                log.info(
+                    "seeded %d nodes, %d relationships", len(rows.nodes), len(rows.relationships)
+                )
+            yield
+        finally:
+            store.close()
+            engine.close()
+
+    app = FastAPI(
+        title="crimegraph",
+        version="0.1.0",
+        summary="A knowledge graph of organized-crime networks where every link cites its source.",
+        description=(
+            "Investigators ask how people, criminal networks, suppliers, prisons, attacks and "
+            "operations connect; every answer carries the source documents and quotes that prove "
+            'it. Errors share one JSON shape: `{"error": {status, code, message, details}}`.'
+        ),
+        lifespan=lifespan,
+        responses={422: {"model": ErrorResponse, "description": "invalid parameters"}},
+    )
+    install_error_handlers(app)
+
+    @app.get("/health", response_model=Health, tags=["operations"], summary="Is the process up?")
+    def health() -> Health:
+        """Answers 200 while the process runs, whatever the database's state."""
+        return Health(status="ok")
+
+    @app.get(
+        "/ready",
+        response_model=Ready,
+        tags=["operations"],
+        responses=UNAVAILABLE,
+        summary="Is the database reachable with the schema applied?",
+    )
+    def ready(graph: GraphDep) -> Ready:
+        """200 when the database answers and the schema is applied; 503 with the reason
+        otherwise (retries the schema, so the service recovers when the database returns)."""
+        store = graph.ready_store()
+        agent = store.ping()
+        return Ready(
+            status="ready", engine=store.engine, database=store.connection.database, server=agent
+        )
+
+    @app.get(
+        "/api/v1/queries",
+        response_model=list[QueryInfo],
+        tags=["named queries"],
+        summary="The named queries (cypher/queries/*.cypher) the API and analysts share",
+    )
+    def list_queries(
+        queries: QueriesDep,
+        mode: Annotated[
+            Literal["read", "write"] | None, Query(description="only read or only write queries")
+        ] = None,
+    ) -> list[QueryInfo]:
+        """Each named query with its mode and typed parameters (with an example value), as
+        declared in the header of its `.cypher` file."""
+        return [query_info(q) for q in queries.values() if mode is None or q.mode == mode]
+
+    @app.get(
+        "/api/v1/queries/{name}",
+        response_model=QueryInfo,
+        tags=["named queries"],
+        responses=NOT_FOUND,
+        summary="One named query's header",
+    )
+    def get_query(name: str, queries: QueriesDep) -> QueryInfo:
+        return query_info(queries[name])
+
+    @app.get(
+        "/api/v1/stats",
+        response_model=GraphTotals,
+        tags=["graph"],
+        responses=UNAVAILABLE,
+        summary="How many nodes and relationships the graph holds",
+    )
+    def stats(store: StoreDep) -> GraphTotals:
+        return GraphTotals.model_validate(store.run("graph_totals")[0])
+
+    return app

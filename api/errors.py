@@ -1,0 +1,89 @@
+"""One JSON error shape for every error the API returns.
+
+{"error": {"status": 404, "code": "not_found", "message": "...", "details": [...]}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from graph.errors import CrimegraphError, DatabaseUnavailable, QueryTimeout
+
+log = logging.getLogger("crimegraph.api")
+
+RETRY_AFTER_SECONDS = 5
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "too_many_requests",
+}
+
+
+class ErrorBody(BaseModel):
+    status: int = Field(description="the HTTP status, repeated for clients that lose it")
+    code: str = Field(description="a stable machine-readable code, e.g. not_found")
+    message: str = Field(description="what went wrong, for a person")
+    details: list[dict[str, Any]] = Field(default_factory=list, description="per-field problems")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorResponse(
+        error=ErrorBody(status=status, code=code, message=message, details=details or [])
+    )
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CrimegraphError)
+    async def crimegraph_error(request: Request, exc: CrimegraphError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, DatabaseUnavailable | QueryTimeout):
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if exc.status >= 500 and exc.status != 503:
+            log.error("error on %s: %s", request.url.path, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return error_response(422, "invalid_input", f"invalid request: {summary}", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(
+            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return error_response(
+            500, "internal_error", "internal error; the server log has the details"
+        )

@@ -1,0 +1,1 @@
+"""crimegraph's graph layer: model, engine, store, named queries."""

@@ -1,0 +1,168 @@
+"""Files generated from the model: schema, upsert queries and the model's documentation.
+
+`crimegraph model render` writes them; tests/test_model.py fails when a committed file
+differs from what the model generates, so the model stays the one place to change.
+Labels and types are written into Cypher here only because Cypher cannot take them as
+parameters; they come from the validated model, never from input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graph.model import Model, PropertySpec
+
+GENERATED = "// Generated from graph/model.yaml by `crimegraph model render`; do not edit."
+FULLTEXT_INDEX_NAME = "entity_search"
+
+
+def _derived_date_note() -> str:
+    return (
+        "`<name>_precision` (year|month|day) and `<name>_day` (Neo4j date, when the day is known)"
+    )
+
+
+def render_schema(model: Model) -> str:
+    lines = [GENERATED, "// Constraints and indexes; every statement is idempotent.", ""]
+    fulltext: list[tuple[str, str]] = []
+    for label, node in model.spec.nodes.items():
+        for prop, spec in node.properties.items():
+            if spec.unique:
+                lines.append(
+                    f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
+                    f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE;"
+                )
+            if spec.index:
+                # Dates are stored as ISO text, so a range index on the text orders them.
+                lines.append(
+                    f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop});"
+                )
+            if spec.fulltext:
+                fulltext.append((label, prop))
+    labels = {label for label, _ in fulltext}
+    if len(labels) > 1:
+        raise ValueError("fulltext properties must all belong to one label")
+    if fulltext:
+        label = fulltext[0][0]
+        props = ", ".join(f"n.{prop}" for _, prop in fulltext)
+        lines.append(
+            f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX_NAME} IF NOT EXISTS FOR (n:{label}) ON EACH [{props}];"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_upsert_nodes(model: Model) -> str:
+    root = model.root_label
+    example = '[{"id": "person-mohamed-amra-00000000", "label": "Person", "props": {"name": "Mohamed Amra"}}]'
+    lines = [
+        GENERATED,
+        "// name: upsert_nodes",
+        "// mode: write",
+        "// description: Create or update nodes, each with all the labels of its model schema.",
+        f"// param rows: LIST<MAP> = {example}",
+        "// A node's labels are fixed when it is created (ArcadeDB cannot add one later, and",
+        "// labels cannot be parameters), so each schema has its own MERGE, chosen per row.",
+        "UNWIND $rows AS row",
+    ]
+    for label in model.node_labels:
+        labels = ":".join(model.labels_of(label))
+        lines.append(
+            f"FOREACH (_ IN CASE WHEN row.label = '{label}' THEN [1] ELSE [] END |\n"
+            f"  MERGE (n:{labels} {{id: row.id}}) SET n += row.props)"
+        )
+    lines.append("RETURN count(row) AS rows")
+    assert root == "Entity", "the generated upserts assume the root label is Entity"
+    return "\n".join(lines) + "\n"
+
+
+def render_upsert_relationships(model: Model) -> str:
+    root = model.root_label
+    example = (
+        '[{"id": "attributed_to-x-00000000", "type": "ATTRIBUTED_TO", '
+        '"from": "attack-x-00000000", "to": "criminalnetwork-y-00000000", "props": {}}]'
+    )
+    lines = [
+        GENERATED,
+        "// name: upsert_relationships",
+        "// mode: write",
+        "// description: Create or update relationships between existing nodes, by id.",
+        f"// param rows: LIST<MAP> = {example}",
+        "// Returns the rows whose endpoints were both found, so a caller can detect the rest.",
+        "UNWIND $rows AS row",
+        f"MATCH (a:{root} {{id: row.from}}), (b:{root} {{id: row.to}})",
+    ]
+    for rel_type in model.relationship_types:
+        lines.append(
+            f"FOREACH (_ IN CASE WHEN row.type = '{rel_type}' THEN [1] ELSE [] END |\n"
+            f"  MERGE (a)-[r:{rel_type} {{id: row.id}}]->(b) SET r += row.props)"
+        )
+    lines.append("RETURN count(row) AS rows")
+    return "\n".join(lines) + "\n"
+
+
+def _property_rows(props: dict[str, PropertySpec]) -> list[str]:
+    rows = []
+    for name, spec in props.items():
+        flags = [
+            f for f in ("required", "derived", "unique", "index", "fulltext") if getattr(spec, f)
+        ]
+        if spec.enum:
+            flags.append("one of " + ", ".join(f"`{v}`" for v in spec.enum))
+        if spec.min is not None or spec.max is not None:
+            flags.append(f"{spec.min}..{spec.max}")
+        rows.append(f"| `{name}` | {spec.type} | {'; '.join(flags)} | {spec.description} |")
+    return rows
+
+
+def render_docs(model: Model) -> str:
+    out = [
+        "# The crimegraph model",
+        "",
+        "Generated from `graph/model.yaml` by `crimegraph model render`; do not edit.",
+        "",
+        f"Every `date` property also gets {_derived_date_note()}.",
+        "",
+        "## Provenance (on every node and relationship)",
+        "",
+        "| property | type | flags | description |",
+        "|---|---|---|---|",
+        *_property_rows(model.provenance),
+        "",
+        "## Node labels",
+        "",
+    ]
+    for label, node in model.spec.nodes.items():
+        labels = ":".join(model.labels_of(label))
+        kind = "abstract" if node.abstract else f"`:{labels}`"
+        ftm = f" FollowTheMoney: `{node.ftm}`." if node.ftm else ""
+        out += [f"### {label}", "", f"{kind}. {node.description}{ftm}", ""]
+        if node.properties:
+            out += ["| property | type | flags | description |", "|---|---|---|---|"]
+            out += _property_rows(node.properties)
+            out.append("")
+    out += ["## Relationship types", ""]
+    for rel_type, rel in model.spec.relationships.items():
+        ftm = f" FollowTheMoney: `{rel.ftm}`." if rel.ftm else ""
+        ends = f"({' | '.join(rel.from_)})-[:{rel_type}]->({' | '.join(rel.to)})"
+        out += [f"### {rel_type}", "", f"`{ends}`. {rel.description}{ftm}", ""]
+        if rel.properties:
+            out += ["| property | type | flags | description |", "|---|---|---|---|"]
+            out += _property_rows(rel.properties)
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def generated_files(model: Model, repo_root: Path) -> dict[Path, str]:
+    """Every generated file, by path, with the content the model gives it."""
+    return {
+        repo_root / "cypher" / "schema" / "model.cypher": render_schema(model),
+        repo_root / "cypher" / "queries" / "write" / "upsert_nodes.cypher": render_upsert_nodes(
+            model
+        ),
+        repo_root
+        / "cypher"
+        / "queries"
+        / "write"
+        / "upsert_relationships.cypher": render_upsert_relationships(model),
+        repo_root / "docs" / "model.md": render_docs(model),
+    }

@@ -1,0 +1,146 @@
+"""Every difference between the engines crimegraph runs on, and nothing else.
+
+Queries and schema are written once, in Neo4j 5 Cypher. What one engine cannot take as
+written is translated here, so no other module needs to know which engine it talks to.
+Differences met on ArcadeDB 26.10 over Bolt (tests/test_dialect.py pins each):
+
+1. Fulltext indexes: `CREATE FULLTEXT INDEX ... ON EACH [...]` is refused; ArcadeDB SQL
+   creates them (`CREATE INDEX IF NOT EXISTS ON Type (props) FULL_TEXT`, after declaring the
+   property), sent over its HTTP API. Queries still use `db.index.fulltext.queryNodes`, under
+   the engine's name for the index (`Entity[search_text]`), which `fulltext_index` gives.
+2. Read-only access: ArcadeDB ignores the driver's READ access mode, so reads use a
+   read-only database user (graph.engine creates it); on Neo4j the access mode is enforced.
+3. Labels are fixed when a node is created (`SET n:Label` on an existing node fails) and
+   dynamic labels `$(...)` are silently ignored. Not translated: the model-generated upsert
+   queries create every node with all its labels at once, which both engines accept.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Protocol
+
+from graph.engine import Connection, EngineKind
+from graph.errors import DatabaseUnavailable, QueryDefinitionError
+
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+_FULLTEXT_INDEX = re.compile(
+    rf"^CREATE\s+FULLTEXT\s+INDEX\s+(?P<name>{_IDENTIFIER})\s+IF\s+NOT\s+EXISTS\s+"
+    rf"FOR\s+\((?P<var>{_IDENTIFIER}):(?P<label>{_IDENTIFIER})\)\s+"
+    rf"ON\s+EACH\s+\[(?P<props>[^\]]+)\]\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class CypherStatement:
+    text: str
+
+
+@dataclass(frozen=True)
+class EngineStatement:
+    """A statement in the engine's own language (ArcadeDB SQL), for what Cypher can't do."""
+
+    text: str
+
+
+SchemaStatement = CypherStatement | EngineStatement
+
+
+@dataclass(frozen=True)
+class FulltextIndex:
+    name: str
+    label: str
+    properties: tuple[str, ...]
+
+
+def parse_fulltext_index(statement: str) -> FulltextIndex | None:
+    """Recognise a Neo4j `CREATE FULLTEXT INDEX` statement; None for anything else."""
+    match = _FULLTEXT_INDEX.match(statement.strip())
+    if match is None:
+        return None
+    var = match["var"]
+    props = []
+    for item in match["props"].split(","):
+        prop = item.strip()
+        if not re.fullmatch(rf"{var}\.{_IDENTIFIER}", prop):
+            raise QueryDefinitionError(f"fulltext index property {prop!r} must be `{var}.name`")
+        props.append(prop.split(".", 1)[1])
+    return FulltextIndex(match["name"], match["label"], tuple(props))
+
+
+class Dialect(Protocol):
+    kind: EngineKind
+
+    def translate_schema(self, statement: str) -> list[SchemaStatement]: ...
+
+    def fulltext_index(self, index: FulltextIndex) -> str:
+        """The name queries pass to db.index.fulltext.queryNodes for this index."""
+        ...
+
+
+class Neo4jDialect:
+    kind: EngineKind = "neo4j"
+
+    def translate_schema(self, statement: str) -> list[SchemaStatement]:
+        return [CypherStatement(statement)]
+
+    def fulltext_index(self, index: FulltextIndex) -> str:
+        return index.name
+
+
+class ArcadeDBDialect:
+    kind: EngineKind = "arcadedb"
+
+    def translate_schema(self, statement: str) -> list[SchemaStatement]:
+        index = parse_fulltext_index(statement)
+        if index is None:
+            return [CypherStatement(statement)]
+        # Identifiers here matched _IDENTIFIER above: they come from the schema files, never
+        # from a request. ArcadeDB indexes only declared properties, hence CREATE PROPERTY.
+        statements: list[SchemaStatement] = [
+            EngineStatement(f"CREATE PROPERTY {index.label}.{prop} IF NOT EXISTS STRING")
+            for prop in index.properties
+        ]
+        columns = ", ".join(index.properties)
+        statements.append(
+            EngineStatement(f"CREATE INDEX IF NOT EXISTS ON {index.label} ({columns}) FULL_TEXT")
+        )
+        return statements
+
+    def fulltext_index(self, index: FulltextIndex) -> str:
+        return f"{index.label}[{','.join(index.properties)}]"
+
+
+def dialect_for(kind: EngineKind) -> Dialect:
+    return ArcadeDBDialect() if kind == "arcadedb" else Neo4jDialect()
+
+
+def run_engine_statement(connection: Connection, statement: EngineStatement) -> None:
+    """Send an ArcadeDB SQL command through the engine's HTTP API (loopback, admin user)."""
+    if connection.admin_http is None:
+        raise QueryDefinitionError(
+            f"{connection.kind} takes no engine statements: {statement.text}"
+        )
+    user, password = connection.write_auth
+    request = urllib.request.Request(
+        f"{connection.admin_http}/api/v1/command/{connection.database}",
+        data=json.dumps({"language": "sql", "command": statement.text}).encode(),
+        headers={
+            "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
+            "Content-Type": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:500]
+        raise QueryDefinitionError(f"engine refused {statement.text!r}: {detail}") from exc
+    except OSError as exc:
+        raise DatabaseUnavailable(f"engine HTTP endpoint unreachable: {exc}") from exc

@@ -1,0 +1,291 @@
+"""Which database crimegraph talks to, and starting the embedded one when none is configured.
+
+With CRIMEGRAPH_NEO4J_URI set, crimegraph connects to that Neo4j and starts nothing. Without
+it, crimegraph runs ArcadeDB (the `arcadedb-embedded` package, Java bundled) in a process of
+its own, Bolt on 127.0.0.1 only, data under CRIMEGRAPH_DATA_DIR. That directory also holds
+the engine's port (`engine.json`) and generated credentials (`credentials.json`, mode 0600),
+so every crimegraph process (the API, `crimegraph seed` run beside it, the tests) finds the
+engine already running for the data dir, or starts it under a file lock: two commands never
+fight over one database. The process that started the engine stops it when it is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from graph.errors import EngineError
+from graph.settings import Settings
+
+EngineKind = Literal["arcadedb", "neo4j"]
+READER_USER = "crimegraph_reader"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything needed to reach a database over Bolt."""
+
+    kind: EngineKind
+    uri: str
+    database: str
+    write_auth: tuple[str, str]
+    read_auth: tuple[str, str]
+    # ArcadeDB only: its HTTP endpoint, for the schema DDL Cypher cannot express there.
+    admin_http: str | None = None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # An exited engine whose parent is gone can linger as a zombie where nothing reaps it.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+class EmbeddedEngine:
+    """The ArcadeDB server process that belongs to one data dir."""
+
+    def __init__(self, data_dir: Path, database: str, heap: str, start_timeout: float) -> None:
+        self.data_dir = data_dir.expanduser().resolve()
+        self.database = database
+        self.heap = heap
+        self.start_timeout = start_timeout
+        self.state_file = self.data_dir / "engine.json"
+        self.credentials_file = self.data_dir / "credentials.json"
+        self.log_file = self.data_dir / "engine.log"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmbeddedEngine:
+        return cls(
+            settings.data_dir,
+            settings.engine_database,
+            settings.engine_heap,
+            settings.engine_start_timeout,
+        )
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with (self.data_dir / "engine.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _credentials(self) -> dict[str, str]:
+        if not self.credentials_file.exists():
+            creds = {
+                "root_password": secrets.token_urlsafe(24),
+                "reader_user": READER_USER,
+                "reader_password": secrets.token_urlsafe(24),
+            }
+            # Created 0600 from the start, never readable by others even for a moment.
+            fd = os.open(self.credentials_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(creds, handle)
+        data: dict[str, str] = json.loads(self.credentials_file.read_text(encoding="utf-8"))
+        return data
+
+    def running_state(self) -> dict[str, int] | None:
+        """The engine's state if a live engine serves this data dir, else None."""
+        try:
+            state: dict[str, int] = json.loads(self.state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if _process_alive(state["pid"]) and _port_open(state["bolt_port"]):
+            return state
+        return None
+
+    def connection(self, state: dict[str, int]) -> Connection:
+        creds = self._credentials()
+        return Connection(
+            kind="arcadedb",
+            uri=f"bolt://127.0.0.1:{state['bolt_port']}",
+            database=self.database,
+            write_auth=("root", creds["root_password"]),
+            read_auth=(creds["reader_user"], creds["reader_password"]),
+            admin_http=f"http://127.0.0.1:{state['http_port']}",
+        )
+
+    def ensure_running(self) -> tuple[Connection, bool]:
+        """Reuse the engine of this data dir or start it. Returns (connection, started_here)."""
+        with self._lock():
+            state = self.running_state()
+            if state is not None:
+                return self.connection(state), False
+            self.state_file.unlink(missing_ok=True)
+            self._credentials()
+            state = self._start()
+            return self.connection(state), True
+
+    def _ports(self) -> tuple[int, int]:
+        """The ports of the last run when they are free, so clients that still hold the old
+        address reconnect by themselves after a restart; fresh ones otherwise."""
+        ports_file = self.data_dir / "ports.json"
+        try:
+            last = json.loads(ports_file.read_text(encoding="utf-8"))
+            bolt_port, http_port = int(last["bolt_port"]), int(last["http_port"])
+            if not (_port_open(bolt_port) or _port_open(http_port)):
+                return bolt_port, http_port
+        except (OSError, ValueError, KeyError):
+            pass
+        bolt_port, http_port = _free_port(), _free_port()
+        ports_file.write_text(
+            json.dumps({"bolt_port": bolt_port, "http_port": http_port}), encoding="utf-8"
+        )
+        return bolt_port, http_port
+
+    def _start(self) -> dict[str, int]:
+        bolt_port, http_port = self._ports()
+        command = [
+            sys.executable,
+            "-m",
+            "graph.arcadedb_server",
+            "--data-dir",
+            str(self.data_dir),
+            "--database",
+            self.database,
+            "--bolt-port",
+            str(bolt_port),
+            "--http-port",
+            str(http_port),
+            "--heap",
+            self.heap,
+        ]
+        log = self.log_file.open("ab")
+        # Own session: a Ctrl-C in the terminal reaches the owner, which then stops the
+        # engine after it has closed its connections, rather than both at once.
+        process = subprocess.Popen(
+            command,
+            cwd=self.data_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "PYTHONPATH": _package_root()},
+        )
+        log.close()
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise EngineError(
+                    f"the embedded engine exited with code {process.returncode} while starting; "
+                    f"last lines of {self.log_file}:\n{self._log_tail()}"
+                )
+            state = self.running_state()
+            if state is not None and state["pid"] == process.pid:
+                return state
+            time.sleep(0.2)
+        process.kill()
+        raise EngineError(
+            f"the embedded engine did not answer within {self.start_timeout:.0f} s; "
+            f"last lines of {self.log_file}:\n{self._log_tail()}"
+        )
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Stop the engine of this data dir if one runs. Returns whether one was stopped."""
+        with self._lock():
+            state = self.running_state()
+            if state is None:
+                return False
+            pid = state["pid"]
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _process_alive(pid) and time.monotonic() < deadline:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
+                time.sleep(0.1)
+            if _process_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+            self.state_file.unlink(missing_ok=True)
+            return True
+
+    def _log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _package_root() -> str:
+    """Where `graph` is importable from, for the engine's child interpreter."""
+    root = str(Path(__file__).resolve().parent.parent)
+    existing = os.environ.get("PYTHONPATH")
+    return f"{root}{os.pathsep}{existing}" if existing else root
+
+
+def neo4j_connection(settings: Settings) -> Connection:
+    if settings.neo4j_uri is None:
+        raise EngineError("CRIMEGRAPH_NEO4J_URI is not set")
+    password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+    read_user = settings.neo4j_read_user or settings.neo4j_user
+    read_password = (
+        settings.neo4j_read_password.get_secret_value()
+        if settings.neo4j_read_password is not None
+        else password
+    )
+    return Connection(
+        kind="neo4j",
+        uri=settings.neo4j_uri,
+        database=settings.neo4j_database,
+        write_auth=(settings.neo4j_user, password),
+        read_auth=(read_user, read_password),
+    )
+
+
+class EngineHandle:
+    """The database of this process: connects to Neo4j, or reuses or starts the embedded
+    engine, and on close stops the embedded engine only if this handle started it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._engine: EmbeddedEngine | None = None
+        self.started_here = False
+        if settings.neo4j_uri is not None:
+            self.connection = neo4j_connection(settings)
+        else:
+            self._engine = EmbeddedEngine.from_settings(settings)
+            self.connection, self.started_here = self._engine.ensure_running()
+
+    def close(self) -> None:
+        if self._engine is not None and self.started_here:
+            self._engine.stop()
+            self.started_here = False
+
+    def __enter__(self) -> EngineHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

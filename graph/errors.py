@@ -1,0 +1,76 @@
+"""The one exception root of crimegraph.
+
+Every error a user can cause or meet derives from CrimegraphError; the API maps each to one
+JSON error shape by its `status` and `code`, and the CLI prints `message` and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CrimegraphError(Exception):
+    """Root of all crimegraph errors."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class InvalidInput(CrimegraphError):
+    """A request, parameter or data file is not acceptable."""
+
+    status = 422
+    code = "invalid_input"
+
+
+class NotFound(CrimegraphError):
+    status = 404
+    code = "not_found"
+
+
+class ModelError(CrimegraphError):
+    """graph/model.yaml (or another model file) is malformed."""
+
+    code = "model_error"
+
+
+class QueryDefinitionError(CrimegraphError):
+    """A .cypher file's header or body is inconsistent."""
+
+    code = "query_definition_error"
+
+
+class SeedDataError(InvalidInput):
+    """A seed or import data file is malformed; details name file, row and field."""
+
+    code = "seed_data_error"
+
+
+class ReadOnlyViolation(CrimegraphError):
+    """A write, schema change or admin call where only reading is allowed."""
+
+    status = 403
+    code = "forbidden"
+
+
+class DatabaseUnavailable(CrimegraphError):
+    """The graph database cannot be reached (or the schema is not applied yet)."""
+
+    status = 503
+    code = "database_unavailable"
+
+
+class QueryTimeout(CrimegraphError):
+    status = 503
+    code = "query_timeout"
+
+
+class EngineError(CrimegraphError):
+    """The embedded engine could not be started or stopped."""
+
+    code = "engine_error"

@@ -1,0 +1,45 @@
+"""All of crimegraph's configuration, read from CRIMEGRAPH_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings for the API, the CLI and the engine.
+
+    Leave `neo4j_uri` unset to use the embedded ArcadeDB engine, started on demand under
+    `data_dir`. Set it (bolt://, neo4j://, bolt+s://, neo4j+s://) to use a Neo4j 5 server.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CRIMEGRAPH_", extra="ignore")
+
+    neo4j_uri: str | None = Field(None, description="Neo4j URI; unset = embedded ArcadeDB")
+    neo4j_user: str = Field("neo4j", description="Neo4j user for writes")
+    neo4j_password: SecretStr | None = Field(None, description="Neo4j password")
+    neo4j_database: str = Field("neo4j", description="Neo4j database name")
+    neo4j_read_user: str | None = Field(
+        None, description="optional read-only Neo4j user for read paths (Enterprise RBAC)"
+    )
+    neo4j_read_password: SecretStr | None = None
+
+    data_dir: Path = Field(
+        Path.home() / ".local" / "share" / "crimegraph",
+        description="where the embedded engine keeps its data, port and credentials",
+    )
+    engine_heap: str = Field("1g", description="max Java heap of the embedded engine")
+    engine_database: str = Field("crimegraph", description="database name on the embedded engine")
+    engine_start_timeout: float = Field(90.0, description="seconds to wait for the engine")
+
+    query_timeout: float = Field(15.0, gt=0, description="seconds before a query is cancelled")
+    retry_time: float = Field(3.0, ge=0, description="seconds a failed transaction is retried")
+    cypher_dir: Path = Field(REPO_ROOT / "cypher", description="schema and named queries")
+    seed_dir: Path = Field(REPO_ROOT / "seed", description="seed data and documents")
+
+    host: str = Field("127.0.0.1", description="address the API binds to")
+    port: int = Field(8000, description="port the API listens on")

@@ -1,0 +1,249 @@
+"""The one database code path: named queries through the official neo4j driver over Bolt.
+
+Reads run in managed read transactions as the read-only user, writes in managed write
+transactions; both with a timeout and `metadata={"query": name}`, so a slow query can be
+found by name in the server's query log. Nothing here builds Cypher from strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import neo4j
+from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
+from neo4j import exceptions as neo4j_errors
+from neo4j import time as neo4j_time
+
+from graph.dialect import (
+    CypherStatement,
+    Dialect,
+    EngineStatement,
+    dialect_for,
+    parse_fulltext_index,
+    run_engine_statement,
+)
+from graph.engine import Connection
+from graph.errors import (
+    CrimegraphError,
+    DatabaseUnavailable,
+    InvalidInput,
+    QueryTimeout,
+    ReadOnlyViolation,
+)
+from graph.queries import NamedQuery, QuerySet
+
+Row = dict[str, Any]
+_STATEMENT_END = re.compile(r";\s*(?:\n|$)")
+_LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
+
+
+def to_python(value: Any) -> Any:
+    """Driver values as plain Python: graph objects as dicts, temporal values as ISO text."""
+    if isinstance(value, neo4j.graph.Node):
+        return {"labels": sorted(value.labels), "properties": to_python(dict(value))}
+    if isinstance(value, neo4j.graph.Relationship):
+        return {"type": value.type, "properties": to_python(dict(value))}
+    if isinstance(value, neo4j.graph.Path):
+        return {
+            "nodes": [to_python(n) for n in value.nodes],
+            "relationships": [to_python(r) for r in value.relationships],
+        }
+    if isinstance(value, neo4j_time.Date | neo4j_time.DateTime | neo4j_time.Time):
+        return value.iso_format()
+    if isinstance(value, dict):
+        return {k: to_python(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_python(v) for v in value]
+    return value
+
+
+def _translate_error(exc: Exception, query: str) -> CrimegraphError:
+    if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired):
+        return DatabaseUnavailable(f"the graph database is unreachable: {exc}")
+    if isinstance(exc, neo4j_errors.Neo4jError):
+        code = exc.code or ""
+        if "TransactionTimedOut" in code or "Timeout" in code:
+            return QueryTimeout(f"query {query} exceeded its time limit")
+        if code.endswith("Security.Forbidden") or "AccessMode" in code:
+            return ReadOnlyViolation(f"query {query} was refused by the database: {exc.message}")
+        if isinstance(exc, neo4j_errors.ConstraintError):
+            return InvalidInput(f"query {query} violates a constraint: {exc.message}")
+        if isinstance(exc, neo4j_errors.ClientError):
+            return InvalidInput(f"query {query} was rejected: {exc.message}")
+    if isinstance(exc, neo4j_errors.DriverError):
+        return DatabaseUnavailable(f"graph database error during {query}: {exc}")
+    raise exc
+
+
+@dataclass(frozen=True)
+class WriteStep:
+    """One named write query of a multi-step transaction, with its parameters."""
+
+    query: str
+    params: Mapping[str, Any]
+
+
+class Store:
+    """Runs named queries on one database; owns its drivers."""
+
+    def __init__(
+        self, connection: Connection, queries: QuerySet, timeout: float, retry_time: float = 3.0
+    ) -> None:
+        self.connection = connection
+        self.queries = queries
+        self.timeout = timeout
+        self.dialect: Dialect = dialect_for(connection.kind)
+        # Retries ride out a leader change in a cluster, but a database that is down must
+        # give a prompt 503, not a request that hangs for the driver's default 30 s.
+        config: dict[str, Any] = {
+            "max_transaction_retry_time": retry_time,
+            "connection_timeout": 5.0,
+            "connection_acquisition_timeout": max(timeout, 5.0),
+        }
+        self._write_driver: Driver = GraphDatabase.driver(
+            connection.uri, auth=connection.write_auth, **config
+        )
+        self._read_driver: Driver = (
+            self._write_driver
+            if connection.read_auth == connection.write_auth
+            else GraphDatabase.driver(connection.uri, auth=connection.read_auth, **config)
+        )
+        self.fulltext_indexes: dict[str, str] = {}
+        self.schema_applied = False
+
+    def close(self) -> None:
+        if self._read_driver is not self._write_driver:
+            self._read_driver.close()
+        self._write_driver.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> str:
+        return self.connection.kind
+
+    def ping(self) -> str:
+        """Check the database answers; return its agent string."""
+        try:
+            self._read_driver.verify_connectivity()
+            return self._read_driver.get_server_info().agent
+        except Exception as exc:  # every driver failure here means "not reachable"
+            raise DatabaseUnavailable(f"the graph database is unreachable: {exc}") from exc
+
+    def run(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a named query (read or write, per its header) and return its rows."""
+        query = self.queries[name]
+        bound = query.bind(params or {})
+        if query.mode == "read":
+            return self._execute(query, self._read_driver, neo4j.READ_ACCESS, [(query, bound)])[0]
+        return self._execute(query, self._write_driver, neo4j.WRITE_ACCESS, [(query, bound)])[0]
+
+    def write_transaction(
+        self,
+        steps: Iterable[WriteStep],
+        progress: Callable[[int, WriteStep, list[Row]], None] | None = None,
+        label: str = "batch",
+    ) -> list[list[Row]]:
+        """Run several named write queries in ONE transaction: all apply, or none does."""
+        step_list = list(steps)
+        bound: list[tuple[NamedQuery, dict[str, Any]]] = []
+        for step in step_list:
+            query = self.queries[step.query]
+            if query.mode != "write":
+                raise InvalidInput(f"{step.query} is a read query")
+            bound.append((query, query.bind(step.params)))
+        if not bound:
+            return []
+        on_step: Callable[[int, list[Row]], None] | None = None
+        if progress is not None:
+            report = progress
+
+            def on_step(index: int, rows: list[Row]) -> None:
+                report(index, step_list[index], rows)
+
+        return self._execute(
+            bound[0][0], self._write_driver, neo4j.WRITE_ACCESS, bound, on_step, label
+        )
+
+    def _execute(
+        self,
+        first: NamedQuery,
+        driver: Driver,
+        access_mode: str,
+        statements: Sequence[tuple[NamedQuery, dict[str, Any]]],
+        on_step: Callable[[int, list[Row]], None] | None = None,
+        label: str | None = None,
+    ) -> list[list[Row]]:
+        name = label or first.name
+
+        @unit_of_work(timeout=self.timeout, metadata={"query": name})
+        def work(tx: ManagedTransaction) -> list[list[Row]]:
+            results: list[list[Row]] = []
+            for index, (query, params) in enumerate(statements):
+                rows = [to_python(record.data()) for record in tx.run(query.body, params)]
+                results.append(rows)
+                if on_step is not None:
+                    on_step(index, rows)
+            return results
+
+        try:
+            with driver.session(
+                database=self.connection.database, default_access_mode=access_mode
+            ) as session:
+                if access_mode == neo4j.READ_ACCESS:
+                    return session.execute_read(work)
+                return session.execute_write(work)
+        except CrimegraphError:
+            raise
+        except Exception as exc:
+            raise _translate_error(exc, name) from exc
+
+    def apply_schema(self, schema_dir: Path) -> int:
+        """Apply cypher/schema/*.cypher idempotently; return the number of statements run."""
+        self.ping()
+        count = 0
+        for path in sorted(schema_dir.glob("*.cypher")):
+            for statement in split_statements(path.read_text(encoding="utf-8")):
+                index = parse_fulltext_index(statement)
+                if index is not None:
+                    self.fulltext_indexes[index.name] = self.dialect.fulltext_index(index)
+                for translated in self.dialect.translate_schema(statement):
+                    self._run_schema_statement(translated, path)
+                    count += 1
+        self.schema_applied = True
+        return count
+
+    def fulltext_index(self, name: str) -> str:
+        """The engine's name for a fulltext index declared in cypher/schema."""
+        return self.fulltext_indexes[name]
+
+    def _run_schema_statement(
+        self, statement: CypherStatement | EngineStatement, path: Path
+    ) -> None:
+        try:
+            if isinstance(statement, EngineStatement):
+                run_engine_statement(self.connection, statement)
+            else:
+                self._write_driver.execute_query(
+                    statement.text,
+                    database_=self.connection.database,
+                    routing_=neo4j.RoutingControl.WRITE,
+                )
+        except CrimegraphError:
+            raise
+        except Exception as exc:
+            raise _translate_error(exc, f"schema {path.name}") from exc
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a schema file into statements (`;` at a line end), dropping `//` comments."""
+    body = _LINE_COMMENT.sub("", text)
+    return [part.strip() for part in _STATEMENT_END.split(body) if part.strip()]

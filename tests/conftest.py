@@ -1,0 +1,92 @@
+"""Fixtures: one real database for the session, a clean graph for every test.
+
+By default the session starts the embedded ArcadeDB engine in a temporary data dir, exactly
+as a user's first run does. With CRIMEGRAPH_TEST_NEO4J_URI set (plus _USER, _PASSWORD and
+_DATABASE), the same tests run against that Neo4j instead; its graph is wiped per test, so
+point it at a throwaway database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from graph.engine import EngineHandle
+from graph.model import Model, load_model
+from graph.queries import QuerySet
+from graph.settings import REPO_ROOT, Settings
+from graph.store import Store
+from seed.loader import load_seed
+
+TEST_CYPHER = Path(__file__).with_name("cypher")
+NEO4J_URI = os.environ.get("CRIMEGRAPH_TEST_NEO4J_URI")
+
+neo4j_only = pytest.mark.skipif(NEO4J_URI is None, reason="needs CRIMEGRAPH_TEST_NEO4J_URI")
+arcadedb_only = pytest.mark.skipif(NEO4J_URI is not None, reason="embedded ArcadeDB engine only")
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("crimegraph-data")
+    if NEO4J_URI is None:
+        return Settings(data_dir=data_dir, neo4j_uri=None, engine_heap="512m")
+    return Settings(
+        data_dir=data_dir,
+        neo4j_uri=NEO4J_URI,
+        neo4j_user=os.environ.get("CRIMEGRAPH_TEST_NEO4J_USER", "neo4j"),
+        neo4j_password=os.environ.get("CRIMEGRAPH_TEST_NEO4J_PASSWORD", ""),
+        neo4j_database=os.environ.get("CRIMEGRAPH_TEST_NEO4J_DATABASE", "neo4j"),
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[EngineHandle]:
+    with EngineHandle(settings) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="session")
+def model() -> Model:
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def queries() -> QuerySet:
+    return QuerySet.load(REPO_ROOT / "cypher" / "queries", TEST_CYPHER)
+
+
+@pytest.fixture(scope="session")
+def session_store(engine: EngineHandle, settings: Settings, queries: QuerySet) -> Iterator[Store]:
+    with Store(engine.connection, queries, settings.query_timeout, settings.retry_time) as store:
+        store.apply_schema(settings.cypher_dir / "schema")
+        yield store
+
+
+@pytest.fixture
+def store(session_store: Store) -> Store:
+    """The session's store over an empty graph."""
+    session_store.run("clear_graph")
+    return session_store
+
+
+@pytest.fixture
+def seeded_store(store: Store, model: Model, settings: Settings) -> Store:
+    load_seed(store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
+    return store
+
+
+@pytest.fixture
+def client(engine: EngineHandle, settings: Settings) -> Iterator[TestClient]:
+    """The API against the session's database (the app finds the running engine)."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def totals(store: Store) -> tuple[int, int]:
+    row = store.run("graph_totals")[0]
+    return row["nodes"], row["relationships"]

@@ -1,0 +1,130 @@
+"""The API skeleton through HTTP: health, readiness, and one JSON error shape for all errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from api.app import create_app, get_store
+from graph.engine import EmbeddedEngine, EngineHandle
+from graph.settings import Settings
+from graph.store import Store
+from tests.conftest import arcadedb_only, totals
+
+
+def assert_error_shape(response: Response, status: int, code: str) -> dict[str, object]:
+    """Every error, whatever raised it, has exactly this shape."""
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"status", "code", "message", "details"}
+    assert error["status"] == status and error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["details"], list)
+    return error  # type: ignore[no-any-return]
+
+
+def test_health_and_ready(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "ready" and body["engine"] in ("arcadedb", "neo4j")
+    assert "Neo4j/5" in body["server"] or "Neo4j" in body["server"]
+
+
+def test_stats_match_the_graph(client: TestClient, seeded_store: Store) -> None:
+    nodes, relationships = totals(seeded_store)
+    assert client.get("/api/v1/stats").json() == {"nodes": nodes, "relationships": relationships}
+
+
+def test_named_queries_are_listed_with_typed_params(client: TestClient) -> None:
+    listed = {q["name"]: q for q in client.get("/api/v1/queries").json()}
+    assert listed["search_entities"]["params"][1] == {
+        "name": "q",
+        "type": "STRING",
+        "example": "amra",
+    }
+    reads = client.get("/api/v1/queries", params={"mode": "read"}).json()
+    assert reads and all(q["mode"] == "read" for q in reads)
+    assert client.get("/api/v1/queries/graph_totals").json()["mode"] == "read"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/no/such/route", 404, "not_found"),
+        ("GET", "/api/v1/queries/no_such_query", 404, "not_found"),
+        ("POST", "/health", 405, "method_not_allowed"),
+        ("GET", "/api/v1/queries?mode=delete", 422, "invalid_input"),
+    ],
+)
+def test_every_error_has_the_one_shape(
+    client: TestClient, method: str, path: str, status: int, code: str
+) -> None:
+    error = assert_error_shape(client.request(method, path), status, code)
+    if status == 422:
+        assert error["details"] and error["details"][0]["field"] == "query.mode"  # type: ignore[index]
+
+
+def test_an_unexpected_failure_is_a_500_in_the_same_shape(client: TestClient) -> None:
+    class Broken:
+        def run(self, name: str, params: object = None) -> object:
+            raise RuntimeError("boom")
+
+    client.app.dependency_overrides[get_store] = lambda: Broken()  # type: ignore[attr-defined]
+    try:
+        response = TestClient(client.app, raise_server_exceptions=False).get("/api/v1/stats")
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    error = assert_error_shape(response, 500, "internal_error")
+    assert "boom" not in str(error["message"]), "internals stay in the server log"
+
+
+def test_a_database_that_is_down_gives_503_but_the_api_starts(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, neo4j_uri="bolt://127.0.0.1:9", neo4j_password="x")
+    with TestClient(create_app(settings)) as down:
+        assert down.get("/health").status_code == 200
+        for path in ("/ready", "/api/v1/stats"):
+            response = down.get(path)
+            assert_error_shape(response, 503, "database_unavailable")
+            assert response.headers["retry-after"].isdigit()
+
+
+@pytest.fixture
+def own_engine(tmp_path: Path) -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine(tmp_path / "engine", "crimegraph", "256m", 90)
+    yield engine
+    engine.stop()
+
+
+@arcadedb_only
+def test_the_api_recovers_by_itself_when_the_database_returns(
+    own_engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    own_engine.ensure_running()
+    settings = Settings(data_dir=own_engine.data_dir, neo4j_uri=None, engine_heap="256m")
+    with TestClient(create_app(settings)) as api:
+        assert api.get("/ready").status_code == 200
+        own_engine.stop()
+        assert_error_shape(api.get("/ready"), 503, "database_unavailable")
+        own_engine.ensure_running()
+        assert api.get("/ready").status_code == 200
+        assert api.get("/api/v1/stats").status_code == 200
+
+
+@arcadedb_only
+def test_the_api_stops_the_engine_it_started_and_only_that(
+    tmp_path: Path, engine: EngineHandle
+) -> None:
+    settings = Settings(data_dir=tmp_path / "fresh", neo4j_uri=None, engine_heap="256m")
+    with TestClient(create_app(settings)) as api:
+        assert api.get("/ready").status_code == 200
+        assert EmbeddedEngine.from_settings(settings).running_state() is not None
+    assert EmbeddedEngine.from_settings(settings).running_state() is None
