@@ -10,7 +10,9 @@ Differences met on ArcadeDB 26.10 over Bolt (tests/test_dialect.py pins each):
    the engine's name for the index (`Entity[search_text]`), which `fulltext_index` gives.
 2. Read-only access: ArcadeDB ignores the driver's READ access mode, so reads use a
    read-only database user (graph.engine creates it); on Neo4j the access mode is enforced.
-3. Labels are fixed when a node is created (`SET n:Label` on an existing node fails) and
+3. Index builds: Neo4j populates new indexes in the background, so the schema step ends with
+   `CALL db.awaitIndexes`; ArcadeDB has built the index when the statement returns.
+4. Labels are fixed when a node is created (`SET n:Label` on an existing node fails) and
    dynamic labels `$(...)` are silently ignored. Not translated: the model-generated upsert
    queries create every node with all its labels at once, which both engines accept.
 """
@@ -79,6 +81,10 @@ class Dialect(Protocol):
 
     def translate_schema(self, statement: str) -> list[SchemaStatement]: ...
 
+    def after_schema(self) -> list[SchemaStatement]:
+        """Statements to run once the schema is applied."""
+        ...
+
     def fulltext_index(self, index: FulltextIndex) -> str:
         """The name queries pass to db.index.fulltext.queryNodes for this index."""
         ...
@@ -90,12 +96,19 @@ class Neo4jDialect:
     def translate_schema(self, statement: str) -> list[SchemaStatement]:
         return [CypherStatement(statement)]
 
+    def after_schema(self) -> list[SchemaStatement]:
+        # Neo4j builds new indexes in the background; queries must not meet one half-built.
+        return [CypherStatement("CALL db.awaitIndexes(300)")]
+
     def fulltext_index(self, index: FulltextIndex) -> str:
         return index.name
 
 
 class ArcadeDBDialect:
     kind: EngineKind = "arcadedb"
+
+    def after_schema(self) -> list[SchemaStatement]:
+        return []  # ArcadeDB builds an index inside the statement that creates it
 
     def translate_schema(self, statement: str) -> list[SchemaStatement]:
         index = parse_fulltext_index(statement)

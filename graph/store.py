@@ -61,7 +61,8 @@ def to_python(value: Any) -> Any:
     return value
 
 
-def _translate_error(exc: Exception, query: str) -> CrimegraphError:
+def _translate_error(exc: Exception, query: str) -> Exception:
+    """The crimegraph error for a driver failure; anything else is returned unchanged."""
     if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired):
         return DatabaseUnavailable(f"the graph database is unreachable: {exc}")
     if isinstance(exc, neo4j_errors.Neo4jError):
@@ -76,7 +77,7 @@ def _translate_error(exc: Exception, query: str) -> CrimegraphError:
             return InvalidInput(f"query {query} was rejected: {exc.message}")
     if isinstance(exc, neo4j_errors.DriverError):
         return DatabaseUnavailable(f"graph database error during {query}: {exc}")
-    raise exc
+    return exc
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,10 @@ class Store:
         except CrimegraphError:
             raise
         except Exception as exc:
-            raise _translate_error(exc, name) from exc
+            translated = _translate_error(exc, name)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     def apply_schema(self, schema_dir: Path) -> int:
         """Apply cypher/schema/*.cypher idempotently; return the number of statements run."""
@@ -218,6 +222,8 @@ class Store:
                 for translated in self.dialect.translate_schema(statement):
                     self._run_schema_statement(translated, path)
                     count += 1
+        for final in self.dialect.after_schema():
+            self._run_schema_statement(final, schema_dir)
         self.schema_applied = True
         return count
 
@@ -240,7 +246,10 @@ class Store:
         except CrimegraphError:
             raise
         except Exception as exc:
-            raise _translate_error(exc, f"schema {path.name}") from exc
+            translated = _translate_error(exc, f"schema {path.name}")
+            if translated is exc:
+                raise
+            raise translated from exc
 
 
 def split_statements(text: str) -> list[str]:

@@ -36,6 +36,11 @@ def test_arcadedb_gets_fulltext_indexes_in_its_sql() -> None:
     )
 
 
+def test_only_neo4j_waits_for_background_index_builds() -> None:
+    assert Neo4jDialect().after_schema() == [CypherStatement("CALL db.awaitIndexes(300)")]
+    assert ArcadeDBDialect().after_schema() == []
+
+
 def test_other_statements_pass_through_unchanged() -> None:
     constraint = (
         "CREATE CONSTRAINT entity_id_unique IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE"
