@@ -12,7 +12,9 @@ Differences met on ArcadeDB 26.10 over Bolt (tests/test_dialect.py pins each):
    read-only database user (graph.engine creates it); on Neo4j the access mode is enforced.
 3. Index builds: Neo4j populates new indexes in the background, so the schema step ends with
    `CALL db.awaitIndexes`; ArcadeDB has built the index when the statement returns.
-4. Labels are fixed when a node is created (`SET n:Label` on an existing node fails) and
+4. Timeouts: ArcadeDB ignores the transaction timeout over Bolt (a query runs to its end), so
+   the store also stops waiting for reads at the deadline; Neo4j cancels the query itself.
+5. Labels are fixed when a node is created (`SET n:Label` on an existing node fails) and
    dynamic labels `$(...)` are silently ignored. Not translated: the model-generated upsert
    queries create every node with all its labels at once, which both engines accept.
 """

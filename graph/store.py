@@ -7,6 +7,7 @@ found by name in the server's query log. Nothing here builds Cypher from strings
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -115,8 +116,12 @@ class Store:
         )
         self.fulltext_indexes: dict[str, str] = {}
         self.schema_applied = False
+        self._readers = concurrent.futures.ThreadPoolExecutor(
+            max_workers=16, thread_name_prefix="crimegraph-read"
+        )
 
     def close(self) -> None:
+        self._readers.shutdown(wait=False, cancel_futures=True)
         if self._read_driver is not self._write_driver:
             self._read_driver.close()
         self._write_driver.close()
@@ -144,8 +149,24 @@ class Store:
         query = self.queries[name]
         bound = query.bind(params or {})
         if query.mode == "read":
-            return self._execute(query, self._read_driver, neo4j.READ_ACCESS, [(query, bound)])[0]
+            return self._read_with_deadline(query, bound)
         return self._execute(query, self._write_driver, neo4j.WRITE_ACCESS, [(query, bound)])[0]
+
+    def _read_with_deadline(self, query: NamedQuery, params: dict[str, Any]) -> list[Row]:
+        """Reads stop waiting at the timeout even where the engine ignores the transaction
+        timeout (ArcadeDB does, see graph.dialect): the caller gets QueryTimeout, not a hung
+        request. Writes are never abandoned this way; a caller must know whether they ran."""
+        future = self._readers.submit(
+            self._execute, query, self._read_driver, neo4j.READ_ACCESS, [(query, params)]
+        )
+        try:
+            return future.result(timeout=self.timeout + 1.0)[0]
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise QueryTimeout(
+                f"query {query.name} took longer than {self.timeout:g} s and was abandoned; "
+                "narrow it (fewer hops, a lower limit) or try again later"
+            ) from None
 
     def write_transaction(
         self,

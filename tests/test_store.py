@@ -105,3 +105,18 @@ def test_dates_and_lists_round_trip(store: Store) -> None:
     props = row["properties"]
     assert props["date_day"] == "2024-04-12"
     assert props["aliases"] == ["x", "y"] and props["confidence"] == 55
+
+
+def test_a_read_past_its_timeout_gives_query_timeout_not_a_hang(seeded_store: Store) -> None:
+    import time
+
+    from graph.errors import QueryTimeout
+
+    quick = Store(seeded_store.connection, seeded_store.queries, timeout=0.5, retry_time=0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout, match="slow_read"):
+            quick.run("slow_read")
+        assert time.monotonic() - started < 5
+    finally:
+        quick.close()
