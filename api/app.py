@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.errors import ErrorResponse, install_error_handlers
@@ -77,7 +77,9 @@ def query_info(query: NamedQuery) -> QueryInfo:
         name=query.name,
         mode=query.mode,
         description=query.description,
-        params=[QueryParamInfo(name=p.name, type=p.type, example=p.example) for p in query.params],
+        params=[
+            QueryParamInfo(name=p.name, type=p.type, example=p.example) for p in query.user_params
+        ],
     )
 
 
@@ -101,6 +103,9 @@ QueriesDep = Annotated[QuerySet, Depends(get_queries)]
 
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorResponse, "description": "the database is unreachable"}
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "invalid parameters"}
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "no such item"}
@@ -150,7 +155,6 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
             'it. Errors share one JSON shape: `{"error": {status, code, message, details}}`.'
         ),
         lifespan=lifespan,
-        responses={422: {"model": ErrorResponse, "description": "invalid parameters"}},
     )
     install_error_handlers(app)
 
@@ -198,7 +202,11 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
         responses=NOT_FOUND,
         summary="One named query's header",
     )
-    def get_query(name: str, queries: QueriesDep) -> QueryInfo:
+    def get_query(
+        name: Annotated[str, Path(description="query name, e.g. entity_links")], queries: QueriesDep
+    ) -> QueryInfo:
+        """The header of one `.cypher` file: mode, description, typed parameters with examples.
+        `crimegraph query show NAME --browser` prints the same query ready for the Browser."""
         return query_info(queries[name])
 
     @app.get(
@@ -209,6 +217,7 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
         summary="How many nodes and relationships the graph holds",
     )
     def stats(store: StoreDep) -> GraphTotals:
+        """Counts every node and relationship (named query `graph_totals`)."""
         return GraphTotals.model_validate(store.run("graph_totals")[0])
 
     return app

@@ -38,6 +38,20 @@ def _print_totals(store: Any) -> None:
     print(f"{totals['relationships']} relationships")
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before the engine starts and the seed runs, not after, when the port is taken."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot listen on {host}:{port} ({exc.strerror}); is crimegraph already serving? "
+                "Choose another with --port or CRIMEGRAPH_PORT"
+            ) from exc
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -46,6 +60,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.model_copy(
         update={"host": args.host or settings.host, "port": args.port or settings.port}
     )
+    _check_port_free(settings.host, settings.port)
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     app = create_app(settings, seed_on_start=args.seed)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
@@ -74,7 +92,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _parse_params(query: Any, pairs: Sequence[str]) -> dict[str, Any]:
-    declared = {p.name: p for p in query.params}
+    declared = {p.name: p for p in query.user_params}
     values: dict[str, Any] = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
@@ -99,7 +117,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     words: list[str] = args.words
     if not words:
         for query in queries.values():
-            signature = ", ".join(f"{p.name}: {p.type}" for p in query.params)
+            signature = ", ".join(f"{p.name}: {p.type}" for p in query.user_params)
             print(f"{query.name:28} {query.mode:5}  {query.description}  ({signature})")
         return 0
     if words[0] == "show":
@@ -112,14 +130,13 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         raise InvalidInput("usage: crimegraph query NAME [--param k=v ...] [--json]")
     query = queries[words[0]]
     params: dict[str, Any] = _parse_params(query, args.param)
-    if "fulltext_index" in {p.name for p in query.params} and "fulltext_index" not in params:
-        params["fulltext_index"] = "entity_search"  # resolved to the engine's name below
+    missing = [p for p in query.user_params if p.name not in params]
+    if missing:
+        hint = ", ".join(
+            f"{p.name} (e.g. {p.name}={json.dumps(p.example, ensure_ascii=False)})" for p in missing
+        )
+        raise InvalidInput(f"query {query.name} needs --param for: {hint}")
     with open_store(settings) as store:
-        if "fulltext_index" in params:
-            params["fulltext_index"] = store.fulltext_index(params["fulltext_index"])
-        missing = [p.name for p in query.params if p.name not in params]
-        if missing:
-            raise InvalidInput(f"query {query.name} needs --param for: {', '.join(missing)}")
         rows = store.run(query.name, params)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))

@@ -142,14 +142,19 @@ class EmbeddedEngine:
 
     def ensure_running(self) -> tuple[Connection, bool]:
         """Reuse the engine of this data dir or start it. Returns (connection, started_here)."""
+        connection, started_pid = self.ensure_running_pid()
+        return connection, started_pid is not None
+
+    def ensure_running_pid(self) -> tuple[Connection, int | None]:
+        """Like ensure_running, with the pid of the engine if this call started it."""
         with self._lock():
             state = self.running_state()
             if state is not None:
-                return self.connection(state), False
+                return self.connection(state), None
             self.state_file.unlink(missing_ok=True)
             self._credentials()
             state = self._start()
-            return self.connection(state), True
+            return self.connection(state), state["pid"]
 
     def _ports(self) -> tuple[int, int]:
         """The ports of the last run when they are free, so clients that still hold the old
@@ -215,11 +220,12 @@ class EmbeddedEngine:
             f"last lines of {self.log_file}:\n{self._log_tail()}"
         )
 
-    def stop(self, timeout: float = 60.0) -> bool:
-        """Stop the engine of this data dir if one runs. Returns whether one was stopped."""
+    def stop(self, timeout: float = 60.0, only_pid: int | None = None) -> bool:
+        """Stop the engine of this data dir if one runs (and, with only_pid, only if it is
+        that process: an owner never stops an engine someone else started since)."""
         with self._lock():
             state = self.running_state()
-            if state is None:
+            if state is None or (only_pid is not None and state["pid"] != only_pid):
                 return False
             pid = state["pid"]
             os.kill(pid, signal.SIGTERM)
@@ -272,17 +278,21 @@ class EngineHandle:
 
     def __init__(self, settings: Settings) -> None:
         self._engine: EmbeddedEngine | None = None
-        self.started_here = False
+        self._started_pid: int | None = None
         if settings.neo4j_uri is not None:
             self.connection = neo4j_connection(settings)
         else:
             self._engine = EmbeddedEngine.from_settings(settings)
-            self.connection, self.started_here = self._engine.ensure_running()
+            self.connection, self._started_pid = self._engine.ensure_running_pid()
+
+    @property
+    def started_here(self) -> bool:
+        return self._started_pid is not None
 
     def close(self) -> None:
-        if self._engine is not None and self.started_here:
-            self._engine.stop()
-            self.started_here = False
+        if self._engine is not None and self._started_pid is not None:
+            self._engine.stop(only_pid=self._started_pid)
+            self._started_pid = None
 
     def __enter__(self) -> EngineHandle:
         return self

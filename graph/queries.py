@@ -38,6 +38,9 @@ PARAM_TYPES = (
     "LIST<MAP>",
 )
 RESERVED_NAMES = {"show"}  # `crimegraph query show NAME` must stay unambiguous
+# Parameters the store fills for the engine it talks to; callers never pass them. Their
+# header example is the Neo4j value, so the Browser block stays runnable on Neo4j.
+ENGINE_PARAMS = frozenset({"fulltext_index"})
 
 # `// name: x`, `// mode: read`, `// description: ...`, `// param NAME: TYPE = EXAMPLE`
 _HEADER_FIELD = re.compile(
@@ -83,6 +86,11 @@ class NamedQuery:
     body: str
     path: Path
     text: str = field(repr=False)
+
+    @property
+    def user_params(self) -> tuple[QueryParam, ...]:
+        """The parameters a caller gives (the engine-provided ones excluded)."""
+        return tuple(p for p in self.params if p.name not in ENGINE_PARAMS)
 
     @property
     def example_params(self) -> dict[str, Any]:

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     engine_start_timeout: float = Field(90.0, description="seconds to wait for the engine")
 
     query_timeout: float = Field(15.0, gt=0, description="seconds before a query is cancelled")
-    retry_time: float = Field(3.0, ge=0, description="seconds a failed transaction is retried")
+    retry_time: float = Field(1.0, ge=0, description="seconds a failed transaction is retried")
     cypher_dir: Path = Field(REPO_ROOT / "cypher", description="schema and named queries")
     seed_dir: Path = Field(REPO_ROOT / "seed", description="seed data and documents")
 

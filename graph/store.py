@@ -32,10 +32,11 @@ from graph.errors import (
     CrimegraphError,
     DatabaseUnavailable,
     InvalidInput,
+    QueryDefinitionError,
     QueryTimeout,
     ReadOnlyViolation,
 )
-from graph.queries import NamedQuery, QuerySet
+from graph.queries import ENGINE_PARAMS, NamedQuery, QuerySet
 
 Row = dict[str, Any]
 _STATEMENT_END = re.compile(r";\s*(?:\n|$)")
@@ -65,7 +66,8 @@ def to_python(value: Any) -> Any:
 def _translate_error(exc: Exception, query: str) -> Exception:
     """The crimegraph error for a driver failure; anything else is returned unchanged."""
     if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired):
-        return DatabaseUnavailable(f"the graph database is unreachable: {exc}")
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return DatabaseUnavailable(f"the graph database is unreachable ({reason})")
     if isinstance(exc, neo4j_errors.Neo4jError):
         code = exc.code or ""
         if "TransactionTimedOut" in code or "Timeout" in code:
@@ -93,7 +95,7 @@ class Store:
     """Runs named queries on one database; owns its drivers."""
 
     def __init__(
-        self, connection: Connection, queries: QuerySet, timeout: float, retry_time: float = 3.0
+        self, connection: Connection, queries: QuerySet, timeout: float, retry_time: float = 1.0
     ) -> None:
         self.connection = connection
         self.queries = queries
@@ -142,15 +144,25 @@ class Store:
             self._read_driver.verify_connectivity()
             return self._read_driver.get_server_info().agent
         except Exception as exc:  # every driver failure here means "not reachable"
-            raise DatabaseUnavailable(f"the graph database is unreachable: {exc}") from exc
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DatabaseUnavailable(f"the graph database is unreachable ({reason})") from exc
 
     def run(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a named query (read or write, per its header) and return its rows."""
         query = self.queries[name]
-        bound = query.bind(params or {})
+        bound = query.bind(self._with_engine_params(query, params or {}))
         if query.mode == "read":
             return self._read_with_deadline(query, bound)
         return self._execute(query, self._write_driver, neo4j.WRITE_ACCESS, [(query, bound)])[0]
+
+    def _with_engine_params(self, query: NamedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
+        values = dict(params)
+        for param in query.params:
+            if param.name in ENGINE_PARAMS:
+                if param.name in values:
+                    raise InvalidInput(f"{param.name} is set by crimegraph, not by the caller")
+                values[param.name] = self.fulltext_index(param.example)
+        return values
 
     def _read_with_deadline(self, query: NamedQuery, params: dict[str, Any]) -> list[Row]:
         """Reads stop waiting at the timeout even where the engine ignores the transaction
@@ -250,7 +262,12 @@ class Store:
 
     def fulltext_index(self, name: str) -> str:
         """The engine's name for a fulltext index declared in cypher/schema."""
-        return self.fulltext_indexes[name]
+        try:
+            return self.fulltext_indexes[name]
+        except KeyError:
+            raise QueryDefinitionError(
+                f"no fulltext index {name!r} in cypher/schema (or the schema is not applied yet)"
+            ) from None
 
     def _run_schema_statement(
         self, statement: CypherStatement | EngineStatement, path: Path

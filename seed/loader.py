@@ -76,7 +76,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: row {self.row} (line {self.line}): {self.field}: {self.message}"
+        # Row 0 is the file itself (it does not parse, or a section is wrong), not a record.
+        where = f"row {self.row} (line {self.line})" if self.row else f"line {self.line}"
+        return f"{self.file}: {where}: {self.field}: {self.message}"
 
 
 @dataclass
@@ -189,6 +191,8 @@ def _check_properties(
     specs: dict[str, PropertySpec],
     given: dict[str, Any],
     prefix: str,
+    owner: str,
+    required: bool = True,
 ) -> dict[str, Any]:
     props: dict[str, Any] = {}
     for name, value in given.items():
@@ -197,7 +201,7 @@ def _check_properties(
             check.add(
                 record,
                 f"{prefix}{name}",
-                "not a property of this label or type in graph/model.yaml",
+                f"not a property of {owner} in graph/model.yaml",
             )
         elif spec.derived:
             check.add(record, f"{prefix}{name}", "is derived by the loader; do not set it")
@@ -206,9 +210,10 @@ def _check_properties(
                 _store_value(name, check_value(spec, value), props)
             except ValueError as exc:
                 check.add(record, f"{prefix}{name}", str(exc))
-    for name, spec in specs.items():
-        if spec.required and not spec.derived and name not in props and name not in ("id",):
-            check.add(record, f"{prefix}{name}", "is required")
+    if required:
+        for name, spec in specs.items():
+            if spec.required and not spec.derived and name not in props and name != "id":
+                check.add(record, f"{prefix}{name}", "is required")
     return props
 
 
@@ -379,7 +384,9 @@ def _document_row(
         if k in data
     }
     given.update({"file_name": file_name, "content_sha256": sha, "text": text})
-    props = _check_properties(check, record, model.node_properties("Document"), given, "")
+    props = _check_properties(
+        check, record, model.node_properties("Document"), given, "", "Document"
+    )
     if isinstance(title, str) and collapse_whitespace(title) not in collapse_whitespace(text):
         check.add(record, "title", "not found verbatim in the document")
     confidence = data.get("confidence", 100)
@@ -426,7 +433,15 @@ def _entity_row(
     clashes = sorted(set(extra) & set(given))
     for name in clashes:
         check.add(record, f"properties.{name}", "given twice")
-    props = _check_properties(check, record, model.node_properties(label), {**extra, **given}, "")
+    specs = model.node_properties(label)
+    props = _check_properties(check, record, specs, given, "", label, required=False)
+    props.update(
+        _check_properties(check, record, specs, extra, "properties.", label, required=False)
+    )
+    for name, spec in specs.items():
+        if spec.required and not spec.derived and name != "id" and name not in props:
+            where = name if name in ("name", "aliases", "description") else f"properties.{name}"
+            check.add(record, where, f"is required for {label}")
     provenance, pairs = _provenance(check, record, documents)
     entity_id = stable_id(label.lower(), key)
     entity_ids[key] = (entity_id, label)
@@ -472,7 +487,7 @@ def _relationship_row(
         check.add(record, "properties", "must be a mapping")
         extra = {}
     props = _check_properties(
-        check, record, model.relationship_properties(rel_type), extra, "properties."
+        check, record, model.relationship_properties(rel_type), extra, "properties.", rel_type
     )
     provenance, _ = _provenance(check, record, documents)
     if len(ends) != 2:

@@ -46,11 +46,9 @@ def test_stats_match_the_graph(client: TestClient, seeded_store: Store) -> None:
 
 def test_named_queries_are_listed_with_typed_params(client: TestClient) -> None:
     listed = {q["name"]: q for q in client.get("/api/v1/queries").json()}
-    assert listed["search_entities"]["params"][1] == {
-        "name": "q",
-        "type": "STRING",
-        "example": "amra",
-    }
+    params = listed["search_entities"]["params"]
+    assert params[0] == {"name": "q", "type": "STRING", "example": "amra~1 OR amra^2"}
+    assert "fulltext_index" not in {p["name"] for p in params}, "the store fills it"
     reads = client.get("/api/v1/queries", params={"mode": "read"}).json()
     assert reads and all(q["mode"] == "read" for q in reads)
     assert client.get("/api/v1/queries/graph_totals").json()["mode"] == "read"
@@ -128,3 +126,27 @@ def test_the_api_stops_the_engine_it_started_and_only_that(
         assert api.get("/ready").status_code == 200
         assert EmbeddedEngine.from_settings(settings).running_state() is not None
     assert EmbeddedEngine.from_settings(settings).running_state() is None
+
+
+def test_serve_on_a_busy_port_fails_at_once_with_a_hint(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from graph.settings import REPO_ROOT
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "graph.cli", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            timeout=60,
+            env={"CRIMEGRAPH_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+    assert not (tmp_path / "engine.json").exists(), "nothing was started"

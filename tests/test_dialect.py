@@ -99,10 +99,17 @@ def test_schema_applies_twice_and_the_fulltext_index_finds_names_without_accents
             ]
         },
     )
-    index = store.fulltext_index("entity_search")
-    found = store.run(
-        "search_entities", {"fulltext_index": index, "q": fold("la santé"), "limit": 5}
-    )
+    found = store.run("search_entities", {"q": fold("la santé"), "label": "Entity", "limit": 5})
     assert [row["id"] for row in found] == ["f-1"]
-    found = store.run("search_entities", {"fulltext_index": index, "q": "fly", "limit": 5})
+    found = store.run("search_entities", {"q": "fly", "label": "Person", "limit": 5})
     assert [row["id"] for row in found] == ["p-1"]
+    assert store.run("search_entities", {"q": "fly", "label": "Facility", "limit": 5}) == []
+
+
+def test_engine_parameters_are_filled_by_the_store_not_the_caller(store: Store) -> None:
+    from graph.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="set by crimegraph"):
+        store.run(
+            "search_entities", {"fulltext_index": "x", "q": "a", "label": "Entity", "limit": 1}
+        )

@@ -99,3 +99,19 @@ def test_data_survives_a_restart_and_concurrent_starts_share_one_engine(tmp_path
         )
     finally:
         engine.stop()
+
+
+def test_an_owner_never_stops_an_engine_someone_else_started(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "engine", neo4j_uri=None, engine_heap="256m")
+    engine = EmbeddedEngine.from_settings(settings)
+    owner = EngineHandle(settings)
+    try:
+        assert owner.started_here
+        assert engine.stop()  # someone runs `crimegraph engine stop` ...
+        _, started = engine.ensure_running()  # ... then `crimegraph engine start`
+        assert started
+        owner.close()  # the first owner exits
+        assert engine.running_state() is not None, "the owner stopped an engine it did not start"
+    finally:
+        owner.close()
+        engine.stop()

@@ -144,6 +144,11 @@ def test_a_corrupted_file_is_rejected_naming_file_row_and_field(
     ("file_name", "edit", "expected"),
     [
         ("people.yaml", lambda d: d["entities"][0].update(label="Alien"), "label"),
+        (
+            "people.yaml",
+            lambda d: d["entities"][0].setdefault("properties", {}).update(shoe_size=42),
+            "properties.shoe_size: not a property of Person",
+        ),
         ("people.yaml", lambda d: d["entities"][0].update(grading="Z9"), "grading"),
         ("people.yaml", lambda d: d["entities"][0].update(confidence=300), "confidence"),
         (

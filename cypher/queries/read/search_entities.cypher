@@ -2,9 +2,14 @@
 // mode: read
 // description: Entities whose name or alias matches a fulltext query, best match first.
 // param fulltext_index: STRING = "entity_search"
-// param q: STRING = "amra"
-// param limit: INTEGER = 10
+// param q: STRING = "amra~1 OR amra^2"
+// param label: STRING = "Entity"
+// param limit: INTEGER = 50
+// The index holds names folded to lower case without accents: search for `la sante`.
+// $label "Entity" means any label, since every node carries it.
 CALL db.index.fulltext.queryNodes($fulltext_index, $q) YIELD node, score
-RETURN node.id AS id, node.name AS name, labels(node) AS labels, score
+WHERE $label IN labels(node)
+RETURN node.id AS id, node.name AS name, node.aliases AS aliases, labels(node) AS labels,
+       node.description AS description, score
 ORDER BY score DESC, id
 LIMIT $limit

@@ -1,0 +1,9 @@
+// name: entities_by_ids
+// mode: read
+// description: Short summaries (name, labels, date, grading) of the entities with these ids.
+// param ids: LIST<STRING> = ["person-mohamed-amra-2da800b3", "company-oportik-34ffa123"]
+UNWIND $ids AS wanted
+MATCH (n:Entity {id: wanted})
+RETURN n.id AS id, n.name AS name, labels(n) AS labels, n.date AS date,
+       n.date_precision AS date_precision, n.source_ids AS source_ids,
+       n.confidence AS confidence, n.reliability AS reliability, n.credibility AS credibility

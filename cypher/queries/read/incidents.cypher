@@ -1,0 +1,35 @@
+// name: incidents
+// mode: read
+// description: A timeline of events, by date (undated last), with facilities and attributed networks (directly or via a wave).
+// param labels: LIST<STRING> = ["Attack", "Escape", "Arrest", "Seizure", "Operation"]
+// param since: STRING = "0000"
+// param until: STRING = "9999"
+// param facility_id: STRING = ""
+// param network_id: STRING = ""
+// param min_confidence: INTEGER = 0
+// param max_reliability: STRING = "F"
+// param max_credibility: INTEGER = 6
+// Dates are partial ISO text; cutting a bound to the date's length makes a month-precision
+// "2024-04" overlap since "2024-04-10". Undated events appear only when no bound is given.
+MATCH (e:Event)
+WHERE any(label IN labels(e) WHERE label IN $labels)
+  AND e.confidence >= $min_confidence
+  AND e.reliability <= $max_reliability AND e.credibility <= $max_credibility
+  AND ((e.date IS NULL AND $since = '0000' AND $until = '9999')
+       OR (e.date >= left($since, size(e.date)) AND e.date <= left($until, size(e.date))))
+OPTIONAL MATCH (e)-[at:OCCURRED_AT|TARGETED]->(f:Facility)
+WHERE at.confidence >= $min_confidence
+  AND at.reliability <= $max_reliability AND at.credibility <= $max_credibility
+WITH e, collect(DISTINCT CASE WHEN f IS NULL THEN null ELSE {id: f.id, name: f.name} END) AS facilities
+OPTIONAL MATCH (e)-[:PART_OF*0..1]->(:Event)-[blame:ATTRIBUTED_TO]->(n:Organization)
+WHERE blame.confidence >= $min_confidence
+  AND blame.reliability <= $max_reliability AND blame.credibility <= $max_credibility
+WITH e, facilities,
+     collect(DISTINCT CASE WHEN n IS NULL THEN null ELSE {id: n.id, name: n.name, attributed_by: blame.attributed_by} END) AS networks
+WHERE ($facility_id = '' OR any(x IN facilities WHERE x.id = $facility_id))
+  AND ($network_id = '' OR any(x IN networks WHERE x.id = $network_id))
+RETURN e.id AS id, e.name AS name, labels(e) AS labels, e.date AS date,
+       e.date_precision AS date_precision, e.date_text AS date_text, e.event_type AS event_type,
+       e.status AS status, e.source_ids AS source_ids, e.quote AS quote, e.confidence AS confidence,
+       e.reliability AS reliability, e.credibility AS credibility, facilities, networks
+ORDER BY e.date IS NULL, e.date, e.name
