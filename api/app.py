@@ -3,44 +3,33 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import FastAPI, Path, Query
 from pydantic import BaseModel, Field
 
-from api.errors import ErrorResponse, install_error_handlers
+from api import investigate
+from api.deps import (
+    INVALID,
+    NOT_FOUND,
+    UNAVAILABLE,
+    GraphDep,
+    GraphState,
+    QueriesDep,
+    StoreDep,
+)
+from api.errors import install_error_handlers
 from graph.engine import EngineHandle
 from graph.errors import DatabaseUnavailable
 from graph.model import load_model
-from graph.queries import NamedQuery, QuerySet
+from graph.queries import NamedQuery
 from graph.service import load_queries
 from graph.settings import Settings
 from graph.store import Store
 
 log = logging.getLogger("crimegraph.api")
-
-
-class GraphState:
-    """The app's database: the store, and whether the schema is in place.
-
-    The API starts even when the database is down; /ready and data routes answer 503 until
-    it is reachable, and the first request after it returns applies the schema again.
-    """
-
-    def __init__(self, settings: Settings, store: Store) -> None:
-        self.settings = settings
-        self.store = store
-        self._lock = threading.Lock()
-
-    def ready_store(self) -> Store:
-        if not self.store.schema_applied:
-            with self._lock:
-                if not self.store.schema_applied:
-                    self.store.apply_schema(self.settings.cypher_dir / "schema")
-        return self.store
 
 
 class Health(BaseModel):
@@ -83,35 +72,6 @@ def query_info(query: NamedQuery) -> QueryInfo:
     )
 
 
-def get_graph(request: Request) -> GraphState:
-    graph: GraphState = request.app.state.graph
-    return graph
-
-
-def get_store(graph: Annotated[GraphState, Depends(get_graph)]) -> Store:
-    return graph.ready_store()
-
-
-def get_queries(request: Request) -> QuerySet:
-    queries: QuerySet = request.app.state.queries
-    return queries
-
-
-GraphDep = Annotated[GraphState, Depends(get_graph)]
-StoreDep = Annotated[Store, Depends(get_store)]
-QueriesDep = Annotated[QuerySet, Depends(get_queries)]
-
-UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorResponse, "description": "the database is unreachable"}
-}
-INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorResponse, "description": "invalid parameters"}
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "no such item"}
-}
-
-
 def create_app(settings: Settings | None = None, *, seed_on_start: bool = False) -> FastAPI:
     settings = settings or Settings()
 
@@ -122,6 +82,7 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
         engine = EngineHandle(settings)
         store = Store(engine.connection, queries, settings.query_timeout, settings.retry_time)
         app.state.queries = queries
+        app.state.model = model
         app.state.graph = GraphState(settings, store)
         try:
             try:
@@ -157,6 +118,7 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.include_router(investigate.router)
 
     @app.get("/health", response_model=Health, tags=["operations"], summary="Is the process up?")
     def health() -> Health:
@@ -183,6 +145,7 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
         "/api/v1/queries",
         response_model=list[QueryInfo],
         tags=["named queries"],
+        responses=INVALID,
         summary="The named queries (cypher/queries/*.cypher) the API and analysts share",
     )
     def list_queries(

@@ -11,15 +11,16 @@
 // param limit: INTEGER = 1000
 // Paths, neighbourhoods and key players are built from this step, one hop at a time, so the
 // filters hold on every hop on every engine (ArcadeDB applies a shortestPath WHERE only after
-// the search). A neighbour with a date outside since..until is not entered; comparing the
-// date with the bound cut to the date's length makes "2024-04" overlap "2024-04-10".
+// the search). A neighbour whose date lies outside since..until is not entered; a date and
+// a bound are compared cut to the shorter of the two, so "2024-04" overlaps "2024-04-10".
 UNWIND $ids AS node_id
 MATCH (n:Entity {id: node_id})-[r]-(m:Entity)
 WHERE type(r) IN $types
   AND r.confidence >= $min_confidence
   AND r.reliability <= $max_reliability
   AND r.credibility <= $max_credibility
-  AND (m.date IS NULL OR (m.date >= left($since, size(m.date)) AND m.date <= left($until, size(m.date))))
+  AND (m.date IS NULL OR (left(m.date, size($since)) >= left($since, size(m.date))
+                           AND left(m.date, size($until)) <= left($until, size(m.date))))
 RETURN n.id AS node_id, m.id AS neighbor_id, r.id AS id, type(r) AS type,
        startNode(r).id AS from_id, endNode(r).id AS to_id,
        r.source_ids AS source_ids, r.quote AS quote, r.confidence AS confidence,

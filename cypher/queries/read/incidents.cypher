@@ -9,14 +9,16 @@
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
 // param max_credibility: INTEGER = 6
-// Dates are partial ISO text; cutting a bound to the date's length makes a month-precision
-// "2024-04" overlap since "2024-04-10". Undated events appear only when no bound is given.
+// Dates are partial ISO text. Comparing a date and a bound cut to the shorter of the two
+// tests whether the periods overlap: "2024-04" lies within from "2024-04-10", and
+// "2024-04-12" within to "2024-04". Undated events appear only when no bound is given.
 MATCH (e:Event)
 WHERE any(label IN labels(e) WHERE label IN $labels)
   AND e.confidence >= $min_confidence
   AND e.reliability <= $max_reliability AND e.credibility <= $max_credibility
   AND ((e.date IS NULL AND $since = '0000' AND $until = '9999')
-       OR (e.date >= left($since, size(e.date)) AND e.date <= left($until, size(e.date))))
+       OR (left(e.date, size($since)) >= left($since, size(e.date))
+           AND left(e.date, size($until)) <= left($until, size(e.date))))
 OPTIONAL MATCH (e)-[at:OCCURRED_AT|TARGETED]->(f:Facility)
 WHERE at.confidence >= $min_confidence
   AND at.reliability <= $max_reliability AND at.credibility <= $max_credibility

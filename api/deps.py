@@ -1,0 +1,71 @@
+"""Typed dependencies shared by the API's routers."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from api.errors import ErrorResponse
+from graph.model import Model
+from graph.queries import QuerySet
+from graph.settings import Settings
+from graph.store import Store
+
+
+class GraphState:
+    """The app's database: the store, and whether the schema is in place.
+
+    The API starts even when the database is down; /ready and data routes answer 503 until
+    it is reachable, and the first request after it returns applies the schema again.
+    """
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self._lock = threading.Lock()
+
+    def ready_store(self) -> Store:
+        if not self.store.schema_applied:
+            with self._lock:
+                if not self.store.schema_applied:
+                    self.store.apply_schema(self.settings.cypher_dir / "schema")
+        return self.store
+
+
+def get_graph(request: Request) -> GraphState:
+    graph: GraphState = request.app.state.graph
+    return graph
+
+
+def get_store(graph: Annotated[GraphState, Depends(get_graph)]) -> Store:
+    return graph.ready_store()
+
+
+def get_queries(request: Request) -> QuerySet:
+    queries: QuerySet = request.app.state.queries
+    return queries
+
+
+GraphDep = Annotated[GraphState, Depends(get_graph)]
+StoreDep = Annotated[Store, Depends(get_store)]
+QueriesDep = Annotated[QuerySet, Depends(get_queries)]
+
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorResponse, "description": "the database is unreachable"}
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "invalid parameters"}
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "no such item"}
+}
+
+
+def get_model(request: Request) -> Model:
+    model: Model = request.app.state.model
+    return model
+
+
+ModelDep = Annotated[Model, Depends(get_model)]

@@ -1,0 +1,573 @@
+"""The investigator API: link questions answered with the paths and sources that prove them.
+
+Routes are plain `def` (the driver is synchronous; FastAPI runs them in its thread pool).
+Every route runs named queries from cypher/queries through graph.*, nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
+from api.models import (
+    AttributedNetwork,
+    ClaimedEntity,
+    ClaimedLink,
+    ConnectionKind,
+    CoordinatedGroupModel,
+    CoordinatedIncidentsModel,
+    EntityDetail,
+    EntityLite,
+    EntitySummary,
+    Evidence,
+    FacilityNetworks,
+    Incident,
+    KeyPlayerModel,
+    KeyPlayersModel,
+    LinkModel,
+    Neighbourhood,
+    NetworkFacilities,
+    NetworkFacilityConnection,
+    PathModel,
+    PathsResult,
+    Provenance,
+    RelationshipCount,
+    SearchHit,
+    SearchPage,
+    SharedByModel,
+    SourceDetail,
+    SourceDocument,
+    Timeline,
+    display_date,
+)
+from graph.analytics import coordinated_incidents, key_players
+from graph.errors import InvalidInput, NotFound
+from graph.links import (
+    CONNECTION_KINDS,
+    Connection,
+    LinkFilter,
+    neighbourhood,
+    network_facility_connections,
+    require_entity,
+    shortest_paths,
+)
+from graph.search import search
+from graph.store import Row
+
+router = APIRouter(prefix="/api/v1", tags=["investigate"])
+
+ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}
+INCIDENT_LABELS = ("Attack", "Escape", "Arrest", "Seizure", "Operation")
+# Mentions say a document names an entity; they prove no link between entities, so link
+# questions leave them out unless asked for by type.
+NOT_A_LINK_BY_DEFAULT = {"MENTIONS"}
+
+
+def link_filter(
+    model: ModelDep,
+    types: Annotated[
+        list[str] | None,
+        Query(
+            description="relationship types to follow (repeat the parameter); default: all but MENTIONS"
+        ),
+    ] = None,
+    min_confidence: Annotated[
+        int, Query(ge=0, le=100, description="only links with at least this confidence")
+    ] = 0,
+    min_grade: Annotated[
+        str | None,
+        Query(
+            pattern="^[A-Fa-f][1-6]$",
+            description="only links graded this or better, e.g. B2 = reliability A-B and credibility 1-2",
+        ),
+    ] = None,
+) -> LinkFilter:
+    if types:
+        unknown = sorted(set(types) - set(model.relationship_types))
+        if unknown:
+            raise InvalidInput(
+                f"unknown relationship type(s): {', '.join(unknown)}",
+                details=[
+                    {"field": "types", "message": f"one of {', '.join(model.relationship_types)}"}
+                ],
+            )
+        chosen = tuple(types)
+    else:
+        chosen = tuple(t for t in model.relationship_types if t not in NOT_A_LINK_BY_DEFAULT)
+    return LinkFilter.build(chosen, min_confidence, min_grade)
+
+
+FilterDep = Annotated[LinkFilter, Depends(link_filter)]
+EntityId = Annotated[
+    str,
+    Path(
+        description="an entity id, as returned by /entities",
+        examples=["person-mohamed-amra-2da800b3"],
+    ),
+]
+
+
+def _evidence(row: Row) -> Evidence:
+    return Evidence(
+        source_ids=list(row.get("source_ids") or []),
+        quote=row.get("quote") or "",
+        confidence=row.get("confidence") or 0,
+        grading=f"{row.get('reliability') or 'F'}{row.get('credibility') or 6}",
+    )
+
+
+def _cursor_key(q: str, label: str) -> str:
+    return hashlib.sha256(f"{q}\x1f{label}".encode()).hexdigest()[:12]
+
+
+def _decode_cursor(cursor: str, key: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        offset = int(data["o"])
+        if data["k"] != key or offset < 0:
+            raise ValueError
+        return offset
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidInput(
+            "cursor is not one this search returned",
+            details=[{"field": "cursor", "message": "use next_cursor from the same search"}],
+        ) from None
+
+
+@router.get(
+    "/entities",
+    response_model=SearchPage,
+    responses=ERRORS,
+    summary="Find entities by name or alias",
+)
+def search_entities(
+    store: StoreDep,
+    model: ModelDep,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="a name, alias or part of one; accents, case and one typo per word are forgiven",
+            examples=["the fly"],
+        ),
+    ],
+    label: Annotated[
+        str, Query(description="only entities with this label", examples=["Person"])
+    ] = "Entity",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> SearchPage:
+    """Search names and aliases ("la sante", "Amra", "the fly", "oportick"), ranked: an exact
+    name or alias first, then the fulltext score. Pages of `limit`, with a cursor."""
+    if label not in model.spec.nodes:
+        raise InvalidInput(
+            f"unknown label {label!r}",
+            details=[{"field": "label", "message": f"one of {', '.join(model.spec.nodes)}"}],
+        )
+    key = _cursor_key(q, label)
+    offset = _decode_cursor(cursor, key) if cursor else 0
+    rows = search(store, q, label)
+    page = rows[offset : offset + limit]
+    more = offset + limit < len(rows)
+    next_cursor = (
+        base64.urlsafe_b64encode(json.dumps({"o": offset + limit, "k": key}).encode()).decode()
+        if more
+        else None
+    )
+    return SearchPage(
+        items=[
+            SearchHit(
+                id=r["id"],
+                name=r["name"],
+                aliases=r.get("aliases") or [],
+                labels=sorted(r["labels"]),
+                description=r.get("description"),
+                score=float(r["score"]),
+            )
+            for r in page
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get(
+    "/entities/{entity_id}",
+    response_model=EntityDetail,
+    responses=ERRORS,
+    summary="One entity, its provenance and its relationships counted by type",
+)
+def get_entity(store: StoreDep, entity_id: EntityId) -> EntityDetail:
+    rows = store.run("entity_detail", {"id": entity_id})
+    if not rows:
+        raise NotFound(f"no entity with id {entity_id!r}")
+    row = rows[0]
+    props = dict(row["properties"])
+    for hidden in ("search_text", "text", "id"):
+        props.pop(hidden, None)
+    provenance = Provenance(
+        source_ids=props.pop("source_ids", []),
+        quote=props.pop("quote", ""),
+        quotes=props.pop("quotes", []),
+        confidence=props.pop("confidence", 0),
+        grading=f"{props.pop('reliability', 'F')}{props.pop('credibility', 6)}",
+    )
+    return EntityDetail(
+        id=row["id"],
+        name=props.pop("name", row["id"]),
+        labels=sorted(row["labels"]),
+        aliases=props.pop("aliases", []),
+        description=props.pop("description", None),
+        properties=props,
+        provenance=provenance,
+        relationship_counts=sorted(
+            (RelationshipCount(**c) for c in row["relationship_counts"]),
+            key=lambda c: (-c.count, c.type),
+        ),
+    )
+
+
+@router.get(
+    "/entities/{entity_id}/neighbors",
+    response_model=Neighbourhood,
+    responses=ERRORS,
+    summary="The k-hop neighbourhood of an entity, every link with its evidence",
+)
+def get_neighbors(
+    store: StoreDep,
+    flt: FilterDep,
+    entity_id: EntityId,
+    depth: Annotated[int, Query(ge=1, le=3, description="hops from the entity")] = 1,
+    since: Annotated[
+        str | None,
+        Query(description="leave out events dated before this (YYYY, YYYY-MM or YYYY-MM-DD)"),
+    ] = None,
+    until: Annotated[str | None, Query(description="leave out events dated after this")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=2000, description="at most this many links; `truncated` says if it cut")
+    ] = 200,
+) -> Neighbourhood:
+    """Entities within `depth` hops and the links between them. Events whose date lies
+    outside since..until are not entered (a month-precision date counts as the whole month)."""
+    dated = LinkFilter.build(flt.types, flt.min_confidence, _grade(flt), since, until)
+    sub = neighbourhood(store, entity_id, depth, dated, limit)
+    start = next(n for n in sub.nodes if n.id == entity_id)
+    return Neighbourhood(
+        start=EntitySummary.of(start),
+        depth=depth,
+        nodes=[EntitySummary.of(n) for n in sub.nodes],
+        links=[LinkModel.of(link) for link in sub.links],
+        truncated=sub.truncated,
+    )
+
+
+def _grade(flt: LinkFilter) -> str | None:
+    return (
+        None
+        if (flt.max_reliability, flt.max_credibility) == ("F", 6)
+        else f"{flt.max_reliability}{flt.max_credibility}"
+    )
+
+
+def _connection(c: Connection) -> NetworkFacilityConnection:
+    how = sorted(c.paths_by_kind.items(), key=lambda kv: (kv[1].length, kv[0]))
+    return NetworkFacilityConnection(
+        network=EntitySummary.of(c.network),
+        facility=EntitySummary.of(c.facility),
+        how=[
+            ConnectionKind(kind=k, description=CONNECTION_KINDS[k], path=PathModel.of(p))
+            for k, p in how
+        ],
+        shortest_path=PathModel.of(c.shortest),
+        source_ids=sorted(c.source_ids),
+        source_count=len(c.source_ids),
+        evidence_paths=c.evidence_paths,
+    )
+
+
+@router.get(
+    "/networks/{network_id}/facilities",
+    response_model=NetworkFacilities,
+    responses=ERRORS,
+    summary="Which facilities connect to a criminal network, how, and on what evidence",
+)
+def network_facilities(
+    store: StoreDep,
+    flt: FilterDep,
+    network_id: Annotated[str, Path(description="a CriminalNetwork id")],
+) -> NetworkFacilities:
+    """Each facility with every kind of connection (an attack attributed to the network, an
+    attack in a wave attributed to it, a member detained there, a member in an incident
+    there, contraband from its supplier seized there), the shortest evidence path, and the
+    sources; ranked by the number of independent sources."""
+    network = require_entity(store, network_id, "CriminalNetwork")
+    connections = network_facility_connections(store, flt, network_id=network_id)
+    return NetworkFacilities(
+        network=EntitySummary.of(network), facilities=[_connection(c) for c in connections]
+    )
+
+
+@router.get(
+    "/facilities/{facility_id}/networks",
+    response_model=FacilityNetworks,
+    responses=ERRORS,
+    summary="Which criminal networks connect to a facility (the reverse question)",
+)
+def facility_networks(
+    store: StoreDep,
+    flt: FilterDep,
+    facility_id: Annotated[str, Path(description="a Facility id")],
+) -> FacilityNetworks:
+    facility = require_entity(store, facility_id, "Facility")
+    connections = network_facility_connections(store, flt, facility_id=facility_id)
+    return FacilityNetworks(
+        facility=EntitySummary.of(facility), networks=[_connection(c) for c in connections]
+    )
+
+
+@router.get(
+    "/paths",
+    response_model=PathsResult,
+    responses=ERRORS,
+    summary="Shortest paths between two entities, every hop with its evidence",
+)
+def paths(
+    store: StoreDep,
+    flt: FilterDep,
+    from_id: Annotated[str, Query(alias="from", description="entity id where paths start")],
+    to_id: Annotated[str, Query(alias="to", description="entity id where paths end")],
+    max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
+) -> PathsResult:
+    """All shortest paths (up to 10) within `max_hops`, following only links that pass the
+    filters on every hop. 404 when none exists."""
+    found = shortest_paths(store, from_id, to_id, max_hops, flt)
+    return PathsResult(
+        from_entity=EntitySummary.of(found[0].nodes[0]),
+        to_entity=EntitySummary.of(found[0].nodes[-1]),
+        length=found[0].length,
+        paths=[PathModel.of(p) for p in found],
+    )
+
+
+def _incident(row: Row) -> Incident:
+    labels = sorted(row["labels"])
+    specific = [label for label in labels if label not in ("Entity", "Event")]
+    return Incident(
+        id=row["id"],
+        name=row["name"],
+        type=specific[0] if specific else "Event",
+        labels=labels,
+        date=row.get("date"),
+        date_precision=row.get("date_precision"),
+        date_display=display_date(row.get("date"), row.get("date_precision"), row.get("date_text")),
+        date_text=row.get("date_text"),
+        event_type=row.get("event_type"),
+        status=row.get("status"),
+        facilities=[EntityLite(**f) for f in row["facilities"]],
+        networks=[AttributedNetwork(**n) for n in row["networks"]],
+        evidence=_evidence(row),
+    )
+
+
+def _incident_rows(
+    store: StoreDep, flt: LinkFilter, labels: list[str], facility: str = "", network: str = ""
+) -> list[Row]:
+    return store.run(
+        "incidents",
+        {
+            "labels": labels,
+            "since": flt.since,
+            "until": flt.until,
+            "facility_id": facility,
+            "network_id": network,
+            **flt.grading_params(),
+        },
+    )
+
+
+@router.get(
+    "/incidents",
+    response_model=Timeline,
+    responses=ERRORS,
+    summary="A timeline of incidents, with the precision of each date",
+)
+def incidents(
+    store: StoreDep,
+    flt: FilterDep,
+    since: Annotated[
+        str | None, Query(alias="from", description="from this date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    ] = None,
+    until: Annotated[str | None, Query(alias="to", description="to this date, inclusive")] = None,
+    facility: Annotated[str | None, Query(description="only incidents at this facility id")] = None,
+    network: Annotated[
+        str | None, Query(description="only incidents attributed to this network id")
+    ] = None,
+    type: Annotated[str | None, Query(description=f"one of {', '.join(INCIDENT_LABELS)}")] = None,
+) -> Timeline:
+    """Incidents by date (undated last). A month-precision date is shown as a month and
+    overlaps any range that touches the month; with a range, undated incidents are left out."""
+    if type is not None and type not in INCIDENT_LABELS:
+        raise InvalidInput(
+            f"unknown incident type {type!r}",
+            details=[{"field": "type", "message": f"one of {', '.join(INCIDENT_LABELS)}"}],
+        )
+    for entity_id, label in ((facility, "Facility"), (network, "Organization")):
+        if entity_id:
+            require_entity(store, entity_id, label)
+    dated = LinkFilter.build(flt.types, flt.min_confidence, _grade(flt), since, until)
+    rows = _incident_rows(
+        store, dated, [type] if type else list(INCIDENT_LABELS), facility or "", network or ""
+    )
+    return Timeline(count=len(rows), incidents=[_incident(r) for r in rows])
+
+
+@router.get(
+    "/analytics/key-players",
+    response_model=KeyPlayersModel,
+    responses=ERRORS,
+    tags=["analytics"],
+    summary="Degree and betweenness centrality, whole graph or around an entity",
+)
+def get_key_players(
+    store: StoreDep,
+    flt: FilterDep,
+    scope: Annotated[
+        str | None,
+        Query(
+            description="an entity id (e.g. a network): its 2-hop neighbourhood; default the whole graph"
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> KeyPlayersModel:
+    """Who holds the graph together: entities ranked by betweenness, then degree. The
+    response names the method and the subgraph it ran on."""
+    if scope:
+        require_entity(store, scope)
+    result = key_players(store, flt, scope, limit)
+    return KeyPlayersModel(
+        method=result.method,
+        scope=result.scope,
+        nodes=result.nodes,
+        links=result.links,
+        truncated=result.truncated,
+        players=[
+            KeyPlayerModel(
+                entity=EntitySummary.of(p.entity),
+                degree=p.degree,
+                degree_centrality=p.degree_centrality,
+                betweenness=p.betweenness,
+            )
+            for p in result.players
+        ],
+    )
+
+
+@router.get(
+    "/analytics/coordinated-incidents",
+    response_model=CoordinatedIncidentsModel,
+    responses=ERRORS,
+    tags=["analytics"],
+    summary="Incidents on different facilities close in time that share a network or a source",
+)
+def get_coordinated_incidents(
+    store: StoreDep,
+    flt: FilterDep,
+    window_days: Annotated[
+        int, Query(ge=1, le=365, description="longest span of a group, in days")
+    ] = 14,
+    min_incidents: Annotated[int, Query(ge=2, le=100)] = 2,
+) -> CoordinatedIncidentsModel:
+    """The "simultaneous disturbances" pattern: groups of incidents at two or more facilities
+    within `window_days` that are attributed to the same network or reported together."""
+    rows = _incident_rows(store, flt, list(INCIDENT_LABELS))
+    source_ids = sorted({s for r in rows for s in r.get("source_ids") or []})
+    names = {s: _source_name(store, s) for s in source_ids}
+    result = coordinated_incidents(rows, names, window_days, min_incidents)
+    return CoordinatedIncidentsModel(
+        method=result.method,
+        skipped_without_day=result.skipped_without_day,
+        groups=[
+            CoordinatedGroupModel(
+                shared_by=[SharedByModel(kind=s.kind, id=s.id, name=s.name) for s in g.shared_by],
+                first_date=g.first_date,
+                last_date=g.last_date,
+                span_days=g.span_days,
+                facilities=[EntityLite(**f) for f in g.facilities],
+                incidents=[_incident(r) for r in g.incidents],
+            )
+            for g in result.groups
+        ],
+    )
+
+
+def _source_name(store: StoreDep, source_id: str) -> str:
+    rows = store.run("entities_by_ids", {"ids": [source_id]})
+    return str(rows[0]["name"]) if rows else source_id
+
+
+@router.get(
+    "/sources/{source_id}",
+    response_model=SourceDetail,
+    responses=ERRORS,
+    summary="A source document and every claim it supports",
+)
+def get_source(
+    store: StoreDep,
+    source_id: Annotated[str, Path(description="a Document id, as in any evidence's source_ids")],
+) -> SourceDetail:
+    rows = store.run("source_claims", {"id": source_id})
+    if not rows:
+        raise NotFound(f"no source document with id {source_id!r}")
+    row = rows[0]
+    return SourceDetail(
+        document=SourceDocument(
+            id=row["id"],
+            name=row["name"],
+            title=row.get("title"),
+            publisher=row.get("publisher"),
+            url=row.get("url"),
+            published=row.get("published"),
+            retrieved=row.get("retrieved"),
+            file_name=row.get("file_name"),
+            content_sha256=row.get("content_sha256"),
+            grading=f"{row['reliability']}{row['credibility']}",
+            text=row["text"],
+        ),
+        entities=sorted(
+            (
+                ClaimedEntity(
+                    id=n["id"],
+                    name=n["name"],
+                    labels=sorted(n["labels"]),
+                    quote=n["quote"],
+                    confidence=n["confidence"],
+                    grading=f"{n['reliability']}{n['credibility']}",
+                )
+                for n in row["nodes"]
+            ),
+            key=lambda e: e.name,
+        ),
+        links=sorted(
+            (
+                ClaimedLink(
+                    id=r["id"],
+                    type=r["type"],
+                    from_id=r["from_id"],
+                    from_name=r["from_name"],
+                    to_id=r["to_id"],
+                    to_name=r["to_name"],
+                    quote=r["quote"],
+                    confidence=r["confidence"],
+                    grading=f"{r['reliability']}{r['credibility']}",
+                )
+                for r in row["relationships"]
+            ),
+            key=lambda x: (x.type, x.from_name, x.to_name),
+        ),
+    )

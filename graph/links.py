@@ -1,0 +1,298 @@
+"""Link questions answered with their evidence: neighbourhoods, shortest paths, and how
+criminal networks connect to facilities.
+
+Traversals run hop by hop through the named query `expand_frontier`, so the type, confidence,
+grading and date filters hold on every hop, on every engine (see graph.dialect: ArcadeDB
+applies a shortestPath WHERE only after the search). Every link carries its evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from graph.errors import InvalidInput, NotFound
+from graph.store import Row, Store
+
+_GRADE = re.compile(r"^([A-F])([1-6])$")
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+FRONTIER_CAP = 10_000  # links one hop may bring back before a traversal reports truncation
+
+
+@dataclass(frozen=True)
+class LinkFilter:
+    """Which links a question may use: by type, confidence, Admiralty grade and date."""
+
+    types: tuple[str, ...]
+    min_confidence: int = 0
+    max_reliability: str = "F"
+    max_credibility: int = 6
+    since: str = "0000"
+    until: str = "9999"
+
+    @classmethod
+    def build(
+        cls,
+        types: tuple[str, ...],
+        min_confidence: int = 0,
+        min_grade: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> LinkFilter:
+        reliability, credibility = "F", 6
+        if min_grade:
+            match = _GRADE.match(min_grade.upper())
+            if match is None:
+                raise InvalidInput(
+                    f"min_grade {min_grade!r} is not an Admiralty code such as B2",
+                    details=[{"field": "min_grade", "message": "letter A-F then digit 1-6"}],
+                )
+            reliability, credibility = match.group(1), int(match.group(2))
+        for name, value in (("since", since), ("until", until)):
+            if value is not None and not _PARTIAL_DATE.match(value):
+                raise InvalidInput(
+                    f"{name} {value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+                    details=[{"field": name, "message": "YYYY, YYYY-MM or YYYY-MM-DD"}],
+                )
+        return cls(
+            types, min_confidence, reliability, credibility, since or "0000", until or "9999"
+        )
+
+    def grading_params(self) -> dict[str, Any]:
+        return {
+            "min_confidence": self.min_confidence,
+            "max_reliability": self.max_reliability,
+            "max_credibility": self.max_credibility,
+        }
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "types": list(self.types),
+            **self.grading_params(),
+            "since": self.since,
+            "until": self.until,
+        }
+
+
+@dataclass(frozen=True)
+class Link:
+    """One relationship with its evidence."""
+
+    id: str
+    type: str
+    from_id: str
+    to_id: str
+    source_ids: tuple[str, ...]
+    quote: str
+    confidence: int
+    grading: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Link:
+        return cls(
+            id=row["id"],
+            type=row["type"],
+            from_id=row["from_id"],
+            to_id=row["to_id"],
+            source_ids=tuple(row.get("source_ids") or ()),
+            quote=row.get("quote") or "",
+            confidence=row.get("confidence") or 0,
+            grading=f"{row.get('reliability') or 'F'}{row.get('credibility') or 6}",
+        )
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    id: str
+    name: str
+    labels: tuple[str, ...]
+    date: str | None = None
+    date_precision: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Row) -> EntityRef:
+        return cls(
+            id=row["id"],
+            name=row.get("name") or row["id"],
+            labels=tuple(sorted(row.get("labels") or ())),
+            date=row.get("date"),
+            date_precision=row.get("date_precision"),
+        )
+
+
+@dataclass(frozen=True)
+class EvidencePath:
+    nodes: tuple[EntityRef, ...]
+    links: tuple[Link, ...]
+
+    @property
+    def length(self) -> int:
+        return len(self.links)
+
+    @property
+    def source_ids(self) -> set[str]:
+        return {s for link in self.links for s in link.source_ids}
+
+
+@dataclass
+class Subgraph:
+    nodes: list[EntityRef]
+    links: list[Link]
+    truncated: bool
+
+
+def entities(store: Store, ids: list[str]) -> dict[str, EntityRef]:
+    if not ids:
+        return {}
+    return {
+        row["id"]: EntityRef.from_row(row) for row in store.run("entities_by_ids", {"ids": ids})
+    }
+
+
+def require_entity(store: Store, entity_id: str, label: str = "Entity") -> EntityRef:
+    """The entity, or NotFound (also when it lacks the label the question needs)."""
+    found = entities(store, [entity_id]).get(entity_id)
+    if found is None:
+        raise NotFound(f"no entity with id {entity_id!r}")
+    if label not in found.labels and label != "Entity":
+        raise NotFound(f"{entity_id!r} is a {'/'.join(found.labels)}, not a {label}")
+    return found
+
+
+def _expand(store: Store, ids: list[str], flt: LinkFilter, cap: int) -> list[Row]:
+    return store.run("expand_frontier", {"ids": ids, **flt.params(), "limit": cap})
+
+
+def neighbourhood(store: Store, start_id: str, depth: int, flt: LinkFilter, limit: int) -> Subgraph:
+    """Entities within `depth` hops and the links between them, at most `limit` links."""
+    start = require_entity(store, start_id)
+    seen = {start_id}
+    links: dict[str, Link] = {}
+    frontier = [start_id]
+    truncated = False
+    for _ in range(depth):
+        if not frontier:
+            break
+        rows = _expand(store, frontier, flt, limit + 1)
+        next_frontier: list[str] = []
+        for row in rows:
+            if row["id"] not in links:
+                if len(links) == limit:
+                    truncated = True
+                    break
+                links[row["id"]] = Link.from_row(row)
+            if row["neighbor_id"] not in seen:
+                seen.add(row["neighbor_id"])
+                next_frontier.append(row["neighbor_id"])
+        if truncated:
+            break
+        frontier = next_frontier
+    ids = sorted({i for link in links.values() for i in (link.from_id, link.to_id)} | {start_id})
+    refs = entities(store, ids)
+    refs[start_id] = start
+    return Subgraph([refs[i] for i in ids if i in refs], list(links.values()), truncated)
+
+
+def shortest_paths(
+    store: Store, from_id: str, to_id: str, max_hops: int, flt: LinkFilter, max_paths: int = 10
+) -> list[EvidencePath]:
+    """All shortest paths (up to max_paths) from one entity to another within max_hops."""
+    if from_id == to_id:
+        raise InvalidInput(
+            "from and to are the same entity",
+            details=[{"field": "to", "message": "must differ from from"}],
+        )
+    require_entity(store, from_id)
+    require_entity(store, to_id)
+    parents: dict[str, list[tuple[str, Link]]] = {from_id: []}
+    frontier = [from_id]
+    found = False
+    for _ in range(max_hops):
+        if not frontier or found:
+            break
+        level: dict[str, list[tuple[str, Link]]] = defaultdict(list)
+        for row in _expand(store, frontier, flt, FRONTIER_CAP):
+            neighbour = row["neighbor_id"]
+            if neighbour in parents:
+                continue  # reached at an earlier level: not on a shortest path
+            level[neighbour].append((row["node_id"], Link.from_row(row)))
+        parents.update(level)
+        frontier = list(level)
+        found = to_id in level
+    if not found:
+        raise NotFound(
+            f"no path from {from_id!r} to {to_id!r} within {max_hops} hops with these filters"
+        )
+    paths: list[tuple[list[str], list[Link]]] = []
+
+    def walk_back(node: str, nodes: list[str], links: list[Link]) -> None:
+        if len(paths) >= max_paths:
+            return
+        if node == from_id:
+            paths.append((list(reversed(nodes)), list(reversed(links))))
+            return
+        for parent, link in parents[node]:
+            walk_back(parent, [*nodes, parent], [*links, link])
+
+    walk_back(to_id, [to_id], [])
+    refs = entities(store, sorted({n for nodes, _ in paths for n in nodes}))
+    return [
+        EvidencePath(tuple(refs[n] for n in nodes), tuple(links))
+        for nodes, links in sorted(paths, key=lambda p: [link.id for link in p[1]])
+    ]
+
+
+CONNECTION_KINDS = {
+    "attack_attributed_to_network": "an attack on the facility is attributed to the network",
+    "attack_in_wave_attributed_to_network": "an attack on the facility is part of a wave attributed to the network",
+    "member_detained_there": "a member of the network is detained there",
+    "member_involved_in_incident_there": "a member of the network took part in an incident there",
+    "supplier_contraband_seized_there": "contraband from the network's supplier was seized there",
+}
+
+
+@dataclass
+class Connection:
+    """How one network and one facility connect: each kind with its shortest evidence path."""
+
+    network: EntityRef
+    facility: EntityRef
+    paths_by_kind: dict[str, EvidencePath] = field(default_factory=dict)
+    source_ids: set[str] = field(default_factory=set)
+    evidence_paths: int = 0
+
+    @property
+    def shortest(self) -> EvidencePath:
+        return min(self.paths_by_kind.values(), key=lambda p: (p.length, [x.id for x in p.links]))
+
+
+def network_facility_connections(
+    store: Store, flt: LinkFilter, network_id: str = "", facility_id: str = ""
+) -> list[Connection]:
+    """Connections between networks and facilities, ranked by independent sources."""
+    rows = store.run(
+        "network_facility_links",
+        {"network_id": network_id, "facility_id": facility_id, **flt.grading_params()},
+    )
+    connections: dict[tuple[str, str], Connection] = {}
+    for row in rows:
+        key = (row["network_id"], row["facility_id"])
+        nodes = tuple(EntityRef.from_row(n) for n in row["nodes"])
+        path = EvidencePath(nodes, tuple(Link.from_row(link) for link in row["links"]))
+        connection = connections.get(key)
+        if connection is None:
+            connection = connections[key] = Connection(network=nodes[0], facility=nodes[-1])
+        connection.evidence_paths += 1
+        connection.source_ids |= path.source_ids
+        known = connection.paths_by_kind.get(row["kind"])
+        if known is None or (path.length, [x.id for x in path.links]) < (
+            known.length,
+            [x.id for x in known.links],
+        ):
+            connection.paths_by_kind[row["kind"]] = replace(path)
+    return sorted(
+        connections.values(),
+        key=lambda c: (-len(c.source_ids), c.shortest.length, c.facility.name, c.network.name),
+    )
