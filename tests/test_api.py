@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from api.app import create_app, get_store
+from api.app import create_app
+from api.deps import get_store
 from graph.engine import EmbeddedEngine, EngineHandle
 from graph.settings import Settings
 from graph.store import Store
