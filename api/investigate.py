@@ -53,6 +53,7 @@ from graph.links import (
     Connection,
     LinkFilter,
     neighbourhood,
+    entities,
     network_facility_connections,
     require_entity,
     shortest_paths,
@@ -487,7 +488,7 @@ def get_coordinated_incidents(
     within `window_days` that are attributed to the same network or reported together."""
     rows = _incident_rows(store, flt, list(INCIDENT_LABELS))
     source_ids = sorted({s for r in rows for s in r.get("source_ids") or []})
-    names = {s: _source_name(store, s) for s in source_ids}
+    names = {ref.id: ref.name for ref in entities(store, source_ids).values()}
     result = coordinated_incidents(rows, names, window_days, min_incidents)
     return CoordinatedIncidentsModel(
         method=result.method,
@@ -504,11 +505,6 @@ def get_coordinated_incidents(
             for g in result.groups
         ],
     )
-
-
-def _source_name(store: StoreDep, source_id: str) -> str:
-    rows = store.run("entities_by_ids", {"ids": [source_id]})
-    return str(rows[0]["name"]) if rows else source_id
 
 
 @router.get(
