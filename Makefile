@@ -27,7 +27,7 @@ run: $(INSTALLED)
 
 # Lint, type-check, then the whole suite against a real engine.
 test: $(INSTALLED) $(LINTER)
-	$(VENV)/bin/ruff check graph api seed tests
-	$(VENV)/bin/ruff format --check graph api seed tests
+	$(VENV)/bin/ruff check graph api seed tests benchmarks
+	$(VENV)/bin/ruff format --check graph api seed tests benchmarks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, Path, Query
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
 from api import investigate
@@ -106,7 +107,8 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
             store.close()
             engine.close()
 
-    app = FastAPI(
+    # FastAPIOffline serves the /docs and /redoc assets itself: no CDN, works air-gapped.
+    app = FastAPIOffline(
         title="crimegraph",
         version="0.1.0",
         summary="A knowledge graph of organized-crime networks where every link cites its source.",
