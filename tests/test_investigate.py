@@ -400,7 +400,8 @@ def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 
 def test_every_route_is_sync_typed_and_documented(api: TestClient) -> None:
-    routes = list(api_routes(api.app.routes))  # type: ignore[attr-defined]
+    # The docs pages (outside the schema) come from FastAPIOffline, not from us.
+    routes = [r for r in api_routes(api.app.routes) if r.include_in_schema]  # type: ignore[attr-defined]
     assert len(routes) >= 15
     for route in routes:
         assert not inspect.iscoroutinefunction(route.endpoint), f"{route.path} is async"
