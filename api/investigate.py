@@ -70,14 +70,7 @@ INCIDENT_LABELS = ("Attack", "Escape", "Arrest", "Seizure", "Operation")
 NOT_A_LINK_BY_DEFAULT = {"MENTIONS"}
 
 
-def link_filter(
-    model: ModelDep,
-    types: Annotated[
-        list[str] | None,
-        Query(
-            description="relationship types to follow (repeat the parameter); default: all but MENTIONS"
-        ),
-    ] = None,
+def grade_filter(
     min_confidence: Annotated[
         int, Query(ge=0, le=100, description="only links with at least this confidence")
     ] = 0,
@@ -89,21 +82,48 @@ def link_filter(
         ),
     ] = None,
 ) -> LinkFilter:
-    if types:
-        unknown = sorted(set(types) - set(model.relationship_types))
+    """Confidence and Admiralty grading: the filters every link-returning endpoint takes."""
+    return LinkFilter.build((), min_confidence, min_grade)
+
+
+def link_filter(
+    model: ModelDep,
+    grades: Annotated[LinkFilter, Depends(grade_filter)],
+    types: Annotated[
+        list[str] | None,
+        Query(
+            description="relationship types to follow (repeat the parameter); default: all but MENTIONS"
+        ),
+    ] = None,
+    exclude_types: Annotated[
+        list[str] | None,
+        Query(description="relationship types not to follow (repeat the parameter)"),
+    ] = None,
+) -> LinkFilter:
+    """Grades plus the relationship types a traversal may follow."""
+    for field, given in (("types", types), ("exclude_types", exclude_types)):
+        unknown = sorted(set(given or ()) - set(model.relationship_types))
         if unknown:
             raise InvalidInput(
                 f"unknown relationship type(s): {', '.join(unknown)}",
                 details=[
-                    {"field": "types", "message": f"one of {', '.join(model.relationship_types)}"}
+                    {
+                        "field": f"query.{field}",
+                        "message": f"one of {', '.join(model.relationship_types)}",
+                    }
                 ],
             )
-        chosen = tuple(types)
-    else:
-        chosen = tuple(t for t in model.relationship_types if t not in NOT_A_LINK_BY_DEFAULT)
-    return LinkFilter.build(chosen, min_confidence, min_grade)
+    chosen = types or [t for t in model.relationship_types if t not in NOT_A_LINK_BY_DEFAULT]
+    excluded = set(exclude_types or ())
+    return LinkFilter(
+        tuple(t for t in chosen if t not in excluded),
+        grades.min_confidence,
+        grades.max_reliability,
+        grades.max_credibility,
+    )
 
 
+GradeDep = Annotated[LinkFilter, Depends(grade_filter)]
 FilterDep = Annotated[LinkFilter, Depends(link_filter)]
 EntityId = Annotated[
     str,
@@ -137,7 +157,7 @@ def _decode_cursor(cursor: str, key: str) -> int:
     except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
         raise InvalidInput(
             "cursor is not one this search returned",
-            details=[{"field": "cursor", "message": "use next_cursor from the same search"}],
+            details=[{"field": "query.cursor", "message": "use next_cursor from the same search"}],
         ) from None
 
 
@@ -170,7 +190,7 @@ def search_entities(
     if label not in model.spec.nodes:
         raise InvalidInput(
             f"unknown label {label!r}",
-            details=[{"field": "label", "message": f"one of {', '.join(model.spec.nodes)}"}],
+            details=[{"field": "query.label", "message": f"one of {', '.join(model.spec.nodes)}"}],
         )
     key = _cursor_key(q, label)
     offset = _decode_cursor(cursor, key) if cursor else 0
@@ -247,9 +267,14 @@ def get_neighbors(
     depth: Annotated[int, Query(ge=1, le=3, description="hops from the entity")] = 1,
     since: Annotated[
         str | None,
-        Query(description="leave out events dated before this (YYYY, YYYY-MM or YYYY-MM-DD)"),
+        Query(
+            description="leave out events dated before this (YYYY, YYYY-MM or YYYY-MM-DD); "
+            "undated entities are kept, since nothing says they fall outside"
+        ),
     ] = None,
-    until: Annotated[str | None, Query(description="leave out events dated after this")] = None,
+    until: Annotated[
+        str | None, Query(description="leave out events dated after this (undated ones are kept)")
+    ] = None,
     limit: Annotated[
         int, Query(ge=1, le=2000, description="at most this many links; `truncated` says if it cut")
     ] = 200,
@@ -400,11 +425,18 @@ def _incident_rows(
 )
 def incidents(
     store: StoreDep,
-    flt: FilterDep,
+    flt: GradeDep,
     since: Annotated[
-        str | None, Query(alias="from", description="from this date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        str | None,
+        Query(
+            alias="from",
+            description="from this date (YYYY, YYYY-MM or YYYY-MM-DD); with a range, undated "
+            "incidents are left out, since they cannot be placed in it",
+        ),
     ] = None,
-    until: Annotated[str | None, Query(alias="to", description="to this date, inclusive")] = None,
+    until: Annotated[
+        str | None, Query(alias="to", description="to this date, inclusive (same rule)")
+    ] = None,
     facility: Annotated[str | None, Query(description="only incidents at this facility id")] = None,
     network: Annotated[
         str | None, Query(description="only incidents attributed to this network id")
@@ -416,7 +448,7 @@ def incidents(
     if type is not None and type not in INCIDENT_LABELS:
         raise InvalidInput(
             f"unknown incident type {type!r}",
-            details=[{"field": "type", "message": f"one of {', '.join(INCIDENT_LABELS)}"}],
+            details=[{"field": "query.type", "message": f"one of {', '.join(INCIDENT_LABELS)}"}],
         )
     for entity_id, label in ((facility, "Facility"), (network, "Organization")):
         if entity_id:
@@ -437,6 +469,7 @@ def incidents(
 )
 def get_key_players(
     store: StoreDep,
+    model: ModelDep,
     flt: FilterDep,
     scope: Annotated[
         str | None,
@@ -444,13 +477,24 @@ def get_key_players(
             description="an entity id (e.g. a network): its 2-hop neighbourhood; default the whole graph"
         ),
     ] = None,
+    label: Annotated[
+        str,
+        Query(
+            description="rank only entities with this label, e.g. Person (centrality is still computed on the whole subgraph)"
+        ),
+    ] = "Entity",
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> KeyPlayersModel:
     """Who holds the graph together: entities ranked by betweenness, then degree. The
     response names the method and the subgraph it ran on."""
+    if label not in model.spec.nodes:
+        raise InvalidInput(
+            f"unknown label {label!r}",
+            details=[{"field": "query.label", "message": f"one of {', '.join(model.spec.nodes)}"}],
+        )
     if scope:
         require_entity(store, scope)
-    result = key_players(store, flt, scope, limit)
+    result = key_players(store, flt, scope, limit, label)
     return KeyPlayersModel(
         method=result.method,
         scope=result.scope,
@@ -478,7 +522,7 @@ def get_key_players(
 )
 def get_coordinated_incidents(
     store: StoreDep,
-    flt: FilterDep,
+    flt: GradeDep,
     window_days: Annotated[
         int, Query(ge=1, le=365, description="longest span of a group, in days")
     ] = 14,

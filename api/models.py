@@ -167,7 +167,9 @@ class NetworkFacilityConnection(BaseModel):
     shortest_path: PathModel
     source_ids: list[str] = Field(description="every document behind any evidence path")
     source_count: int = Field(description="independent sources: the ranking key")
-    evidence_paths: int
+    evidence_paths: int = Field(
+        description="evidence paths found; an attack that both occurred at and targeted the facility gives two"
+    )
 
 
 class NetworkFacilities(BaseModel):

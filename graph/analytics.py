@@ -32,7 +32,9 @@ class KeyPlayers:
     truncated: bool
 
 
-def key_players(store: Store, flt: LinkFilter, scope_id: str | None, limit: int) -> KeyPlayers:
+def key_players(
+    store: Store, flt: LinkFilter, scope_id: str | None, limit: int, label: str = "Entity"
+) -> KeyPlayers:
     """Degree and betweenness centrality over the whole graph or one entity's 2-hop
     neighbourhood, on the undirected simple graph of the links that pass the filter."""
     graph: nx.Graph[str] = nx.Graph()
@@ -53,11 +55,9 @@ def key_players(store: Store, flt: LinkFilter, scope_id: str | None, limit: int)
     betweenness = (
         nx.betweenness_centrality(graph, normalized=True) if graph.number_of_nodes() > 2 else {}
     )
-    ranked = sorted(
-        graph.nodes,
-        key=lambda n: (-betweenness.get(n, 0.0), -graph.degree(n), n),
-    )[:limit]
-    refs = entities(store, ranked)
+    ordered = sorted(graph.nodes, key=lambda n: (-betweenness.get(n, 0.0), -graph.degree(n), n))
+    refs = entities(store, ordered)
+    ranked = [n for n in ordered if n in refs and label in refs[n].labels][:limit]
     method = (
         f"degree centrality and exact betweenness centrality (Brandes), normalised, on the "
         f"undirected simple graph of {graph.number_of_nodes()} entities and "
@@ -77,7 +77,6 @@ def key_players(store: Store, flt: LinkFilter, scope_id: str | None, limit: int)
                 betweenness=round(betweenness.get(n, 0.0), 6),
             )
             for n in ranked
-            if n in refs
         ],
         truncated=truncated,
     )

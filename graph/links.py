@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from graph.errors import InvalidInput, NotFound
@@ -47,14 +47,21 @@ class LinkFilter:
             if match is None:
                 raise InvalidInput(
                     f"min_grade {min_grade!r} is not an Admiralty code such as B2",
-                    details=[{"field": "min_grade", "message": "letter A-F then digit 1-6"}],
+                    details=[{"field": "query.min_grade", "message": "letter A-F then digit 1-6"}],
                 )
             reliability, credibility = match.group(1), int(match.group(2))
         for name, value in (("since", since), ("until", until)):
             if value is not None and not _PARTIAL_DATE.match(value):
                 raise InvalidInput(
                     f"{name} {value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
-                    details=[{"field": name, "message": "YYYY, YYYY-MM or YYYY-MM-DD"}],
+                    details=[{"field": f"query.{name}", "message": "YYYY, YYYY-MM or YYYY-MM-DD"}],
+                )
+        if since and until:
+            shortest = min(len(since), len(until))
+            if since[:shortest] > until[:shortest]:
+                raise InvalidInput(
+                    f"the range starts ({since}) after it ends ({until})",
+                    details=[{"field": "query.until", "message": "must not be before the start"}],
                 )
         return cls(
             types, min_confidence, reliability, credibility, since or "0000", until or "9999"
@@ -156,8 +163,9 @@ def require_entity(store: Store, entity_id: str, label: str = "Entity") -> Entit
     found = entities(store, [entity_id]).get(entity_id)
     if found is None:
         raise NotFound(f"no entity with id {entity_id!r}")
-    if label not in found.labels and label != "Entity":
-        raise NotFound(f"{entity_id!r} is a {'/'.join(found.labels)}, not a {label}")
+    if label not in found.labels:
+        kinds = [x for x in found.labels if x != "Entity"]
+        raise NotFound(f"{entity_id!r} is not a {label} (it is: {', '.join(kinds)})")
     return found
 
 
@@ -202,7 +210,7 @@ def shortest_paths(
     if from_id == to_id:
         raise InvalidInput(
             "from and to are the same entity",
-            details=[{"field": "to", "message": "must differ from from"}],
+            details=[{"field": "query.to", "message": "must differ from from"}],
         )
     require_entity(store, from_id)
     require_entity(store, to_id)
@@ -223,7 +231,7 @@ def shortest_paths(
         found = to_id in level
     if not found:
         raise NotFound(
-            f"no path from {from_id!r} to {to_id!r} within {max_hops} hops with these filters"
+            f"no path from {from_id!r} to {to_id!r} within {max_hops} hop(s) with these filters"
         )
     paths: list[tuple[list[str], list[Link]]] = []
 
@@ -277,7 +285,10 @@ def network_facility_connections(
         {"network_id": network_id, "facility_id": facility_id, **flt.grading_params()},
     )
     connections: dict[tuple[str, str], Connection] = {}
+    allowed = set(flt.types)
     for row in rows:
+        if any(link["type"] not in allowed for link in row["links"]):
+            continue  # the path uses a relationship type the question leaves out
         key = (row["network_id"], row["facility_id"])
         nodes = tuple(EntityRef.from_row(n) for n in row["nodes"])
         path = EvidencePath(nodes, tuple(Link.from_row(link) for link in row["links"]))
@@ -291,7 +302,7 @@ def network_facility_connections(
             known.length,
             [x.id for x in known.links],
         ):
-            connection.paths_by_kind[row["kind"]] = replace(path)
+            connection.paths_by_kind[row["kind"]] = path
     return sorted(
         connections.values(),
         key=lambda c: (-len(c.source_ids), c.shortest.length, c.facility.name, c.network.name),

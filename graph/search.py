@@ -7,12 +7,34 @@ name or alias equal to the query comes first.
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 from graph.errors import InvalidInput
 from graph.store import Row, Store
 from graph.text import fold
 
 CANDIDATES = 200  # ranked in Python after the index's own scoring; pages come from these
 _MIN_FUZZY_LENGTH = 4  # shorter words must match exactly, or "la" would match everything
+# Words that say nothing on their own: they count inside the phrase, not as terms ("the fly"
+# must not find every name containing "the").
+_STOPWORDS = {
+    "a",
+    "an",
+    "and",
+    "at",
+    "de",
+    "des",
+    "du",
+    "et",
+    "in",
+    "la",
+    "le",
+    "les",
+    "of",
+    "on",
+    "the",
+    "to",
+}
 
 
 def lucene_query(text: str) -> str:
@@ -22,10 +44,11 @@ def lucene_query(text: str) -> str:
     if not words:
         raise InvalidInput(
             "the search text has no letters or digits",
-            details=[{"field": "q", "message": "give a name or part of one"}],
+            details=[{"field": "query.q", "message": "give a name or part of one"}],
         )
-    terms = [f"{w}~1" if len(w) >= _MIN_FUZZY_LENGTH else w for w in words]
-    exact = [f"{w}^2" for w in words]
+    meaningful = [w for w in words if w not in _STOPWORDS] or words
+    terms = [f"{w}~1" if len(w) >= _MIN_FUZZY_LENGTH else w for w in meaningful]
+    exact = [f"{w}^2" for w in meaningful]
     phrase = [f'"{" ".join(words)}"^4'] if len(words) > 1 else []
     return " OR ".join([*phrase, *exact, *terms])
 
@@ -37,9 +60,12 @@ def search(store: Store, text: str, label: str) -> list[Row]:
         "search_entities", {"q": lucene_query(text), "label": label, "limit": CANDIDATES}
     )
 
-    def rank(row: Row) -> tuple[int, float, str]:
+    def rank(row: Row) -> tuple[int, float, float, str]:
         names = [fold(row["name"] or ""), *(fold(a) for a in row.get("aliases") or [])]
         exact = 0 if folded in names else 1 if any(n.startswith(folded) for n in names) else 2
-        return (exact, -float(row["score"]), row["id"])
+        # How close the best name is to the whole query: "mohamed amrra" is nearer to the
+        # person "Mohamed Amra" than to "Escape of Mohamed Amra".
+        closeness = max(SequenceMatcher(None, folded, n).ratio() for n in names)
+        return (exact, -round(closeness, 2), -float(row["score"]), row["id"])
 
     return sorted(rows, key=rank)

@@ -8,6 +8,7 @@ found by name in the server's query log. Nothing here builds Cypher from strings
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from graph.errors import (
 from graph.queries import ENGINE_PARAMS, NamedQuery, QuerySet
 
 Row = dict[str, Any]
+log = logging.getLogger("crimegraph.store")
 _STATEMENT_END = re.compile(r";\s*(?:\n|$)")
 _LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 
@@ -66,8 +68,9 @@ def to_python(value: Any) -> Any:
 def _translate_error(exc: Exception, query: str) -> Exception:
     """The crimegraph error for a driver failure; anything else is returned unchanged."""
     if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired):
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return DatabaseUnavailable(f"the graph database is unreachable ({reason})")
+        # The driver's text names internal addresses: it goes to the log, not to clients.
+        log.warning("database unreachable during %s: %s", query, exc)
+        return DatabaseUnavailable("the graph database is unreachable; try again shortly")
     if isinstance(exc, neo4j_errors.Neo4jError):
         code = exc.code or ""
         if "TransactionTimedOut" in code or "Timeout" in code:
@@ -144,8 +147,10 @@ class Store:
             self._read_driver.verify_connectivity()
             return self._read_driver.get_server_info().agent
         except Exception as exc:  # every driver failure here means "not reachable"
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise DatabaseUnavailable(f"the graph database is unreachable ({reason})") from exc
+            log.warning("database unreachable: %s", exc)
+            raise DatabaseUnavailable(
+                "the graph database is unreachable; try again shortly"
+            ) from exc
 
     def run(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a named query (read or write, per its header) and return its rows."""

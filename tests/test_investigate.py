@@ -61,10 +61,16 @@ def find(api: TestClient, q: str, label: str = "Entity") -> dict[str, Any]:
         ("LA SANTÉ", "La Santé prison"),
         ("oportick", "Oportik"),
         ("gerald darmanin", "Gérald Darmanin"),
+        ("mohamed amrra", "Mohamed Amra"),
     ],
 )
 def test_search_forgives_accents_case_and_typos(api: TestClient, q: str, expected: str) -> None:
     assert find(api, q)["name"] == expected
+
+
+def test_common_words_alone_do_not_match(api: TestClient) -> None:
+    names = [i["name"] for i in get(api, "/api/v1/entities", q="the fly")["items"]]
+    assert names == ["Mohamed Amra"]
 
 
 def test_search_filters_by_label_and_pages_with_a_cursor(api: TestClient) -> None:
@@ -201,6 +207,23 @@ def test_the_networks_of_seed_000_connect_to_the_four_prisons_with_quoted_paths(
     assert counts == sorted(counts, reverse=True), "ranked by independent sources"
 
 
+def test_network_facility_links_follow_only_the_chosen_types(api: TestClient) -> None:
+    network = find(api, "organized crime networks", "CriminalNetwork")["id"]
+    assert (
+        get(api, f"/api/v1/networks/{network}/facilities", types="MEMBERSHIP")["facilities"] == []
+    )
+    no_targeting = get(api, f"/api/v1/networks/{network}/facilities", exclude_types="TARGETED")
+    links = [l for f in no_targeting["facilities"] for k in f["how"] for l in k["path"]["links"]]  # noqa: E741
+    assert links and all(link["type"] != "TARGETED" for link in links)
+    fresnes = next(
+        f
+        for f in get(api, f"/api/v1/networks/{network}/facilities")["facilities"]
+        if f["facility"]["name"] == "Fresnes prison"
+    )
+    attack = next(n for n in fresnes["shortest_path"]["nodes"] if "Attack" in n["labels"])
+    assert (attack["date"], attack["date_precision"]) == ("2024-04-12", "day")
+
+
 def test_the_reverse_question_from_a_facility(api: TestClient) -> None:
     sante = find(api, "la sante", "Facility")
     body = get(api, f"/api/v1/facilities/{sante['id']}/networks")
@@ -242,6 +265,13 @@ def test_path_filters_hold_on_every_hop(api: TestClient) -> None:
     )
     assert body["length"] > 2
     assert all(link["type"] != "RESOLD" for p in body["paths"] for link in p["links"])
+    excluded = get(
+        api,
+        "/api/v1/paths",
+        **{"from": oportik, "to": operation, "exclude_types": "RESOLD", "max_hops": 6},
+    )
+    assert excluded["length"] > 2
+    assert all(link["type"] != "RESOLD" for p in excluded["paths"] for link in p["links"])
     for params in ({"max_hops": 1}, {"min_grade": "A1"}, {"min_confidence": 100}):
         response = api.get("/api/v1/paths", params={"from": oportik, "to": operation, **params})
         error = assert_error_shape(response, 404, "not_found")
@@ -294,6 +324,12 @@ def test_the_timeline_keeps_undated_incidents_last_and_filters_by_facility_and_n
     assert [i["date_text"] for i in blamed] == ["Last month"]
 
 
+def test_a_reversed_range_is_refused(api: TestClient) -> None:
+    response = api.get("/api/v1/incidents", params={"from": "2024-04-30", "to": "2024-04-01"})
+    error = assert_error_shape(response, 422, "invalid_input")
+    assert error["details"][0]["field"] == "query.until"  # type: ignore[index]
+
+
 def test_a_month_is_never_shown_as_a_day() -> None:
     assert display_date("2024-04", "month") == "April 2024"
     assert display_date("2024", "year") == "2024"
@@ -311,6 +347,8 @@ def test_key_players_name_their_method_and_scope(api: TestClient) -> None:
     betweenness = [p["betweenness"] for p in whole["players"]]
     assert betweenness == sorted(betweenness, reverse=True)
     network = find(api, "organized crime networks", "CriminalNetwork")["id"]
+    people = get(api, "/api/v1/analytics/key-players", label="Person", limit=3)["players"]
+    assert people and all("Person" in p["entity"]["labels"] for p in people)
     around = get(api, "/api/v1/analytics/key-players", scope=network, limit=50)
     assert around["nodes"] < whole["nodes"] and network in around["scope"]
     assert network in {p["entity"]["id"] for p in around["players"]}

@@ -120,3 +120,25 @@ def test_a_read_past_its_timeout_gives_query_timeout_not_a_hang(seeded_store: St
         assert time.monotonic() - started < 5
     finally:
         quick.close()
+
+
+def test_every_read_query_runs_with_its_header_examples(seeded_store: Store) -> None:
+    """The examples an analyst pastes into the Browser run, and the ids they name exist."""
+    from graph.queries import QuerySet
+    from graph.settings import REPO_ROOT
+
+    known_ids = {row["id"] for row in seeded_store.run("canonical_dump")}
+    for query in QuerySet.load(REPO_ROOT / "cypher" / "queries").values():
+        if query.mode != "read":
+            continue
+        params = {p.name: p.example for p in query.user_params}
+        seeded_store.run(query.name, params)  # raises on a Cypher or type error
+        for param in query.user_params:
+            if param.name not in ("id", "ids") and not param.name.endswith("_id"):
+                continue
+            values = param.example if isinstance(param.example, list) else [param.example]
+            for value in values:
+                if value and not value.startswith("snapshot-"):  # no snapshot in the seed
+                    assert value in known_ids, (
+                        f"{query.name}: {param.name}={value!r} is not in the seed"
+                    )

@@ -1,7 +1,7 @@
 // name: network_facility_links
 // mode: read
 // description: How criminal networks connect to facilities: each known kind of connection with its evidence path.
-// param network_id: STRING = "criminalnetwork-organized-crime-networks-8b0b1a5e"
+// param network_id: STRING = "criminalnetwork-organized-crime-networks-d2d233f5"
 // param facility_id: STRING = ""
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
@@ -30,7 +30,8 @@ WHERE ($network_id = '' OR net.id = $network_id)
   AND all(r IN relationships(p) WHERE r.confidence >= $min_confidence
           AND r.reliability <= $max_reliability AND r.credibility <= $max_credibility)
 RETURN kind, net.id AS network_id, net.name AS network_name, f.id AS facility_id, f.name AS facility_name,
-       [n IN nodes(p) | {id: n.id, name: n.name, labels: labels(n)}] AS nodes,
+       [n IN nodes(p) | {id: n.id, name: n.name, labels: labels(n), date: n.date,
+                         date_precision: n.date_precision}] AS nodes,
        [r IN relationships(p) | {id: r.id, type: type(r), from_id: startNode(r).id, to_id: endNode(r).id,
          source_ids: r.source_ids, quote: r.quote, confidence: r.confidence,
          reliability: r.reliability, credibility: r.credibility}] AS links

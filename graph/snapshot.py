@@ -1,0 +1,180 @@
+"""Snapshots: a subgraph frozen for a briefing (format: docs/snapshot-format.md).
+
+A snapshot holds what a reader needs without the database: the query that produced it, the
+nodes and relationships with all their properties and provenance, and the sources cited.
+Its id is its content hash, so the same content is the same snapshot, and every format is
+rendered from it alone, byte for byte the same each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from graph.errors import InvalidInput, NotFound
+from graph.links import LinkFilter, neighbourhood
+from graph.store import Store
+
+FORMAT = "crimegraph.snapshot/1"
+MAX_NODES = 500  # pictures are capped lower (graph.render); the data may hold more
+HIDDEN_PROPERTIES = ("search_text", "text")
+SOURCE_FIELDS = (
+    "name",
+    "title",
+    "publisher",
+    "url",
+    "published",
+    "retrieved",
+    "file_name",
+    "content_sha256",
+)
+
+Snapshot = dict[str, Any]
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(
+    query: dict[str, Any], nodes: list[Any], relationships: list[Any], sources: list[Any]
+) -> str:
+    body = {"query": query, "nodes": nodes, "relationships": relationships, "sources": sources}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def _strings(value: Any) -> set[str]:
+    """Every string anywhere in a query result (some of them entity ids)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(set(), *(_strings(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(set(), *(_strings(v) for v in value))
+    return set()
+
+
+def _build(
+    store: Store,
+    title: str,
+    query: dict[str, Any],
+    node_ids: set[str],
+    types: list[str],
+    started: float,
+) -> Snapshot:
+    if not node_ids:
+        raise InvalidInput("the snapshot would be empty: the query returned no entity")
+    if len(node_ids) > MAX_NODES:
+        raise InvalidInput(
+            f"the snapshot would hold {len(node_ids)} entities; the limit is {MAX_NODES}"
+        )
+    ids = sorted(node_ids)
+    nodes = [
+        {
+            "id": row["id"],
+            "labels": sorted(row["labels"]),
+            "properties": {
+                k: v for k, v in sorted(row["properties"].items()) if k not in HIDDEN_PROPERTIES
+            },
+        }
+        for row in store.run("entities_with_properties", {"ids": ids})
+    ]
+    relationships = [
+        {
+            "id": r["id"],
+            "type": r["type"],
+            "from_id": r["from_id"],
+            "to_id": r["to_id"],
+            "properties": dict(sorted(r["properties"].items())),
+        }
+        for r in store.run("links_among", {"ids": ids, "types": types})
+    ]
+    source_ids = sorted(
+        {s for item in (*nodes, *relationships) for s in item["properties"].get("source_ids") or []}
+    )
+    sources = [
+        {"id": row["id"], **{k: row["properties"].get(k) for k in SOURCE_FIELDS}}
+        for row in store.run("entities_with_properties", {"ids": source_ids})
+    ]
+    digest = content_hash(query, nodes, relationships, sources)
+    return {
+        "format": FORMAT,
+        "id": f"snapshot-{digest[:16]}",
+        "title": title,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "engine": store.engine,
+        "duration_ms": round((time.monotonic() - started) * 1000),
+        "query": query,
+        "nodes": nodes,
+        "relationships": relationships,
+        "sources": sources,
+        "content_hash": digest,
+    }
+
+
+def freeze_neighbourhood(
+    store: Store, entity_ids: list[str], depth: int, flt: LinkFilter, title: str | None = None
+) -> Snapshot:
+    """The entities within `depth` hops of the given ones, and every link among them."""
+    started = time.monotonic()
+    node_ids: set[str] = set()
+    for entity_id in entity_ids:
+        sub = neighbourhood(store, entity_id, depth, flt, MAX_NODES * 4)
+        node_ids |= {n.id for n in sub.nodes}
+    query = {
+        "kind": "neighbourhood",
+        "entity_ids": sorted(entity_ids),
+        "depth": depth,
+        "types": list(flt.types),
+    }
+    names = ", ".join(entity_ids)
+    return _build(
+        store, title or f"{names}, {depth} hop(s)", query, node_ids, list(flt.types), started
+    )
+
+
+def freeze_named_query(
+    store: Store, name: str, params: dict[str, Any], types: list[str], title: str | None = None
+) -> Snapshot:
+    """The entities a read query returns (any column holding entity ids), and every link
+    among them."""
+    started = time.monotonic()
+    query_def = store.queries[name]
+    if query_def.mode != "read":
+        raise InvalidInput(f"{name} is a write query; snapshots run read queries only")
+    rows = store.run(name, params)
+    candidates = sorted(_strings(rows))
+    node_ids = (
+        {r["id"] for r in store.run("entities_by_ids", {"ids": candidates})}
+        if candidates
+        else set()
+    )
+    query = {"kind": "named_query", "name": name, "params": params}
+    return _build(store, title or name, query, node_ids, types, started)
+
+
+def save(store: Store, snapshot: Snapshot) -> Snapshot:
+    """Store the snapshot; if the same content was stored before, return that one."""
+    store.run(
+        "save_snapshot",
+        {
+            "id": snapshot["id"],
+            "title": snapshot["title"],
+            "created": snapshot["created"],
+            "nodes": len(snapshot["nodes"]),
+            "relationships": len(snapshot["relationships"]),
+            "payload": canonical_json(snapshot),
+        },
+    )
+    return load(store, snapshot["id"])
+
+
+def load(store: Store, snapshot_id: str) -> Snapshot:
+    rows = store.run("snapshot_by_id", {"id": snapshot_id})
+    if not rows:
+        raise NotFound(f"no snapshot with id {snapshot_id!r}")
+    snapshot: Snapshot = json.loads(rows[0]["payload"])
+    return snapshot
