@@ -11,7 +11,7 @@ from fastapi import FastAPI, Path, Query
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
-from api import investigate
+from api import analyst, investigate
 from api.deps import (
     INVALID,
     NOT_FOUND,
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
     )
     install_error_handlers(app)
     app.include_router(investigate.router)
+    app.include_router(analyst.router)
 
     @app.get("/health", response_model=Health, tags=["operations"], summary="Is the process up?")
     def health() -> Health:

@@ -171,9 +171,14 @@ def cypher_literal(type_name: str, value: Any) -> str:
     raise ValueError(f"no Cypher literal for {value!r}")
 
 
+def strip_non_code(text: str) -> str:
+    """The Cypher text with comments, string literals and back-ticked names blanked out."""
+    return _NOT_CODE.sub(" ", text)
+
+
 def used_parameters(body: str) -> set[str]:
     """Parameters a Cypher text uses, ignoring comments, strings and quoted names."""
-    return set(_PARAM_USE.findall(_NOT_CODE.sub(" ", body)))
+    return set(_PARAM_USE.findall(strip_non_code(body)))
 
 
 def parse_query_file(path: Path) -> NamedQuery:

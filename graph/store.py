@@ -160,6 +160,48 @@ class Store:
             return self._read_with_deadline(query, bound)
         return self._execute(query, self._write_driver, neo4j.WRITE_ACCESS, [(query, bound)])[0]
 
+    def run_analyst_text(
+        self, text: str, params: Mapping[str, Any], row_cap: int
+    ) -> tuple[list[str], list[list[Any]], bool]:
+        """Run an analyst's Cypher text (already passed graph.readonly's guard) in a read
+        transaction as the read-only user, with the timeout; keep at most row_cap rows.
+        Returns (columns, rows, truncated). The one place client Cypher text is executed."""
+
+        @unit_of_work(timeout=self.timeout, metadata={"query": "analyst"})
+        def work(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]], bool]:
+            result = tx.run(text, dict(params))
+            columns = list(result.keys())
+            rows: list[list[Any]] = []
+            for record in result:
+                if len(rows) == row_cap:
+                    result.consume()  # stop reading: the cap is reached
+                    return columns, rows, True
+                rows.append([to_python(value) for value in record.values()])
+            return columns, rows, False
+
+        def execute() -> tuple[list[str], list[list[Any]], bool]:
+            try:
+                with self._read_driver.session(
+                    database=self.connection.database, default_access_mode=neo4j.READ_ACCESS
+                ) as session:
+                    return session.execute_read(work)
+            except CrimegraphError:
+                raise
+            except Exception as exc:
+                translated = _translate_error(exc, "analyst query")
+                if translated is exc:
+                    raise
+                raise translated from exc
+
+        future = self._readers.submit(execute)
+        try:
+            return future.result(timeout=self.timeout + 1.0)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise QueryTimeout(
+                f"the query took longer than {self.timeout:g} s and was abandoned"
+            ) from None
+
     def _with_engine_params(self, query: NamedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
         values = dict(params)
         for param in query.params:

@@ -1,0 +1,58 @@
+"""The analysts' workbench: read-only Cypher over HTTP.
+
+The one route that accepts Cypher text. graph.readonly refuses anything but a single read
+query before it reaches the database (403), and the database refuses writes again on its own
+(read-only user or READ access mode), with a timeout and a row cap.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, Field
+
+from api.deps import INVALID, UNAVAILABLE, StoreDep
+from api.errors import ErrorResponse
+from graph.readonly import MAX_QUERY_LENGTH, check_read_only
+
+router = APIRouter(prefix="/api/v1", tags=["analysts"])
+
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {
+        "model": ErrorResponse,
+        "description": "not a read-only query (writes, schema, admin, files, procedures off the list)",
+    }
+}
+
+
+class CypherRequest(BaseModel):
+    query: str = Field(
+        max_length=MAX_QUERY_LENGTH,
+        description="one read-only Cypher query; parameters as $name",
+        examples=["MATCH (n:Person)-[r]-(m) WHERE n.name = $name RETURN type(r), m.name, r.quote"],
+    )
+    params: dict[str, Any] = Field(default_factory=dict, examples=[{"name": "Mohamed Amra"}])
+    limit: int = Field(1000, ge=1, le=10_000, description="at most this many rows")
+
+
+class CypherResult(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool = Field(description="true when `limit` cut the result")
+
+
+@router.post(
+    "/cypher",
+    response_model=CypherResult,
+    responses={**FORBIDDEN, **INVALID, **UNAVAILABLE},
+    summary="Run a read-only Cypher query (analysts)",
+)
+def run_cypher(store: StoreDep, request: Annotated[CypherRequest, Body()]) -> CypherResult:
+    """For analysts who write their own Cypher: reads only, checked twice (by crimegraph before
+    the database, then by the database's own permissions), with a timeout and a row cap.
+    Property names that collide with Cypher keywords (e.g. `start`) need back-ticks."""
+    check_read_only(request.query)
+    columns, rows, truncated = store.run_analyst_text(request.query, request.params, request.limit)
+    return CypherResult(columns=columns, rows=rows, row_count=len(rows), truncated=truncated)

@@ -1,0 +1,109 @@
+"""The analysts' read-only Cypher endpoint: refused before the database, and by it."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from graph.errors import ReadOnlyViolation
+from graph.readonly import check_read_only
+from graph.store import Store
+from tests.conftest import totals
+from tests.test_api import assert_error_shape
+
+WRITES = [
+    "CREATE (n:Entity:Person {id: 'x', name: 'Intruder'})",
+    "MATCH (n) DELETE n",
+    "MATCH (n) DETACH DELETE n",
+    "MATCH (n:Person) SET n.name = 'changed'",
+    "MERGE (n:Entity:Person {id: 'x'})",
+    "MATCH (n) REMOVE n.name",
+    "CALL dbms.security.createUser('mallory', 'pw', false)",
+    "CALL dbms.components() YIELD name RETURN name",
+    "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line",
+    "CALL apoc.cypher.runWrite('MATCH (n) DETACH DELETE n', {})",
+    "CALL apoc.load.json('http://example.invalid') YIELD value RETURN value",
+    "DROP CONSTRAINT entity_id_unique",
+    "CREATE INDEX evil FOR (n:Person) ON (n.x)",
+    "SHOW USERS",
+    "MATCH (n) RETURN n; MATCH (m) DETACH DELETE m",
+    "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS RETURN 1",
+    "match (n) detach delete n",
+    "MATCH (n) FOREACH (x IN [1] | CREATE (:Entity {id: 'y'}))",
+    "CALL db.createLabel('Evil')",
+]
+
+
+@pytest.mark.parametrize("query", WRITES)
+def test_writes_admin_files_and_procedures_are_refused_before_the_database(
+    client: TestClient, seeded_store: Store, query: str
+) -> None:
+    before = seeded_store.run("canonical_dump")
+    response = client.post("/api/v1/cypher", json={"query": query})
+    assert_error_shape(response, 403, "forbidden")
+    assert seeded_store.run("canonical_dump") == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CREATE (n:Entity:Person {id: 'sneaky', name: 'Sneaky'}) RETURN n.id",
+        "MATCH (n:Entity) SET n.name = 'changed' RETURN count(n)",
+        "MATCH (n:Entity) DETACH DELETE n",
+    ],
+)
+def test_the_database_refuses_writes_the_guard_might_miss(seeded_store: Store, query: str) -> None:
+    """Defence in depth: the same writes, sent past the guard, fail in the database."""
+    with pytest.raises(ReadOnlyViolation):
+        check_read_only(query)
+    before = totals(seeded_store)
+    with pytest.raises(ReadOnlyViolation):
+        seeded_store.run_analyst_text(query, {}, 10)
+    assert totals(seeded_store) == before
+
+
+def test_a_read_query_returns_rows_with_parameters_and_a_cap(
+    client: TestClient, seeded_store: Store
+) -> None:
+    body = client.post(
+        "/api/v1/cypher",
+        json={
+            "query": "MATCH (p:Person {name: $name})-[r]-(e:Event) RETURN e.name AS event, r.quote AS quote ORDER BY event",
+            "params": {"name": "Mohamed Amra"},
+        },
+    ).json()
+    assert body["columns"] == ["event", "quote"]
+    assert [row[0] for row in body["rows"]] == [
+        "Arrest of Mohamed Amra in Romania",
+        "Escape of Mohamed Amra",
+        "Extradition of Mohamed Amra to France",
+    ]
+    capped = client.post(
+        "/api/v1/cypher", json={"query": "MATCH (n:Entity) RETURN n.id", "limit": 5}
+    ).json()
+    assert capped["row_count"] == 5 and capped["truncated"]
+    fulltext = client.post(
+        "/api/v1/cypher",
+        json={"query": "CALL db.labels() YIELD label RETURN label ORDER BY label"},
+    ).json()
+    assert [r[0] for r in fulltext["rows"] if r[0] == "Person"] == ["Person"]
+
+
+def test_words_in_strings_comments_and_backticks_are_not_clauses(
+    client: TestClient, seeded_store: Store
+) -> None:
+    query = "// CREATE nothing\nMATCH (n:Entity) WHERE n.name <> 'DELETE me' RETURN n.`set` AS x LIMIT 1"
+    assert client.post("/api/v1/cypher", json={"query": query}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"query": ""}, {"query": "RETURN 1", "limit": 0}, {"query": "x" * 20_001}]
+)
+def test_bad_requests_are_422(client: TestClient, body: dict[str, object]) -> None:
+    assert_error_shape(client.post("/api/v1/cypher", json=body), 422, "invalid_input")
+
+
+def test_a_syntax_error_is_a_422_not_a_500(client: TestClient) -> None:
+    assert_error_shape(
+        client.post("/api/v1/cypher", json={"query": "MATCH (n RETURN n"}), 422, "invalid_input"
+    )
