@@ -11,7 +11,7 @@ from fastapi import FastAPI, Path, Query
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
-from api import analyst, investigate
+from api import analyst, investigate, snapshots
 from api.deps import (
     INVALID,
     NOT_FOUND,
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
     install_error_handlers(app)
     app.include_router(investigate.router)
     app.include_router(analyst.router)
+    app.include_router(snapshots.router)
 
     @app.get("/health", response_model=Health, tags=["operations"], summary="Is the process up?")
     def health() -> Health:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graph.model import Model, PropertySpec
+from graph.queries import QuerySet
 
 GENERATED = "// Generated from graph/model.yaml by `crimegraph model render`; do not edit."
 FULLTEXT_INDEX_NAME = "entity_search"
@@ -152,9 +153,60 @@ def render_docs(model: Model) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+GUIDE_ORDER = (
+    "search_entities",
+    "entity_detail",
+    "entity_links",
+    "expand_frontier",
+    "network_facility_links",
+    "incidents",
+    "source_claims",
+    "graph_totals",
+    "label_counts",
+    "relationship_type_counts",
+)
+
+
+def render_guide(queries: QuerySet) -> str:
+    """The analysts' walk through the named read queries, each as a Browser-ready block."""
+    reads = [q for q in queries.values() if q.mode == "read"]
+    ordered = sorted(
+        reads,
+        key=lambda q: (
+            GUIDE_ORDER.index(q.name) if q.name in GUIDE_ORDER else len(GUIDE_ORDER),
+            q.name,
+        ),
+    )
+    out = [
+        "# The named queries, step by step",
+        "",
+        "Generated from `cypher/queries/` by `crimegraph model render`; do not edit.",
+        "",
+        "Each block is what `crimegraph query show NAME --browser` prints: paste it into the",
+        "Neo4j Browser (with `cypher/browser/style.grass` loaded for colours and captions) to run",
+        "exactly what the API runs. Change the `:param` values to ask about other entities; ids",
+        "come from `search_entities`. The examples name entities of the seed dataset.",
+        "",
+    ]
+    for number, query in enumerate(ordered, start=1):
+        out += [
+            f"## {number}. `{query.name}`",
+            "",
+            query.description,
+            "",
+            "```cypher",
+            query.browser_block().rstrip(),
+            "```",
+            "",
+        ]
+    return "\n".join(out).rstrip() + "\n"
+
+
 def generated_files(model: Model, repo_root: Path) -> dict[Path, str]:
     """Every generated file, by path, with the content the model gives it."""
+    queries = QuerySet.load(repo_root / "cypher" / "queries")
     return {
+        repo_root / "cypher" / "guide.md": render_guide(queries),
         repo_root / "cypher" / "schema" / "model.cypher": render_schema(model),
         repo_root / "cypher" / "queries" / "write" / "upsert_nodes.cypher": render_upsert_nodes(
             model

@@ -35,6 +35,10 @@ SOURCE_FIELDS = (
 Snapshot = dict[str, Any]
 
 
+class EmptySnapshot(InvalidInput):
+    """The query named no entity: there is nothing to freeze."""
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -66,7 +70,7 @@ def _build(
     started: float,
 ) -> Snapshot:
     if not node_ids:
-        raise InvalidInput("the snapshot would be empty: the query returned no entity")
+        raise EmptySnapshot("the snapshot would be empty: the query returned no entity")
     if len(node_ids) > MAX_NODES:
         raise InvalidInput(
             f"the snapshot would hold {len(node_ids)} entities; the limit is {MAX_NODES}"
@@ -141,10 +145,20 @@ def freeze_named_query(
 ) -> Snapshot:
     """The entities a read query returns (any column holding entity ids), and every link
     among them."""
+    snap = run_as_graph(store, name, params, types, title)[1]
+    if snap is None:
+        raise EmptySnapshot("the snapshot would be empty: the query returned no entity")
+    return snap
+
+
+def run_as_graph(
+    store: Store, name: str, params: dict[str, Any], types: list[str], title: str | None = None
+) -> tuple[list[dict[str, Any]], Snapshot | None]:
+    """Run a read query; return its rows and the subgraph of the entities they name (None
+    when they name none)."""
     started = time.monotonic()
-    query_def = store.queries[name]
-    if query_def.mode != "read":
-        raise InvalidInput(f"{name} is a write query; snapshots run read queries only")
+    if store.queries[name].mode != "read":
+        raise InvalidInput(f"{name} is a write query; only read queries can be shown or frozen")
     rows = store.run(name, params)
     candidates = sorted(_strings(rows))
     node_ids = (
@@ -152,8 +166,10 @@ def freeze_named_query(
         if candidates
         else set()
     )
+    if not node_ids:
+        return rows, None
     query = {"kind": "named_query", "name": name, "params": params}
-    return _build(store, title or name, query, node_ids, types, started)
+    return rows, _build(store, title or name, query, node_ids, types, started)
 
 
 def save(store: Store, snapshot: Snapshot) -> Snapshot:

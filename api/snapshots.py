@@ -1,0 +1,205 @@
+"""Snapshots for briefings: freeze a subgraph, then download it in any format."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Response
+from pydantic import BaseModel, Field, model_validator
+
+from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
+from graph import snapshot as snapshots
+from graph.errors import InvalidInput
+from graph.formats import FORMATS, render
+from graph.links import LinkFilter
+
+router = APIRouter(prefix="/api/v1", tags=["snapshots"])
+ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}
+
+
+class NamedQueryRef(BaseModel):
+    name: str = Field(
+        description="a read query of cypher/queries", examples=["network_facility_links"]
+    )
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SnapshotRequest(BaseModel):
+    """Either a named query (every entity it returns, and the links among them) or entity
+    ids with a depth (their neighbourhood)."""
+
+    title: str | None = Field(None, max_length=200, examples=["Mohamed Amra, 2 hops"])
+    query: NamedQueryRef | None = None
+    entity_ids: list[str] | None = Field(None, min_length=1, max_length=50)
+    depth: int = Field(2, ge=1, le=3)
+    types: list[str] | None = Field(
+        None, description="relationship types to include; default all but MENTIONS"
+    )
+    min_confidence: int = Field(0, ge=0, le=100)
+    min_grade: str | None = Field(None, pattern="^[A-Fa-f][1-6]$")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SnapshotRequest:
+        if (self.query is None) == (self.entity_ids is None):
+            raise ValueError("give either `query` or `entity_ids`")
+        return self
+
+
+class SnapshotSummary(BaseModel):
+    id: str
+    title: str
+    created: str
+    engine: str
+    duration_ms: int
+    nodes: int
+    relationships: int
+    sources: int
+    content_hash: str
+    formats: dict[str, str] = Field(description="format name -> download path")
+
+
+def summary(snap: snapshots.Snapshot) -> SnapshotSummary:
+    return SnapshotSummary(
+        id=snap["id"],
+        title=snap["title"],
+        created=snap["created"],
+        engine=snap["engine"],
+        duration_ms=snap["duration_ms"],
+        nodes=len(snap["nodes"]),
+        relationships=len(snap["relationships"]),
+        sources=len(snap["sources"]),
+        content_hash=snap["content_hash"],
+        formats={name: f"/api/v1/snapshots/{snap['id']}/{name}" for name in FORMATS},
+    )
+
+
+class QueryGraph(BaseModel):
+    rows: list[dict[str, Any]] = Field(description="the query's rows, as the Browser shows them")
+    graph: dict[str, Any] = Field(
+        description="the entities the rows name and the links among them, in the snapshot "
+        "format (not stored; POST /api/v1/snapshots stores one)"
+    )
+
+
+@router.post(
+    "/queries/{name}/graph",
+    response_model=QueryGraph,
+    responses=ERRORS,
+    tags=["named queries"],
+    summary="Run a named read query; get its rows and the subgraph they name",
+)
+def run_query_as_graph(
+    store: StoreDep,
+    model: ModelDep,
+    name: Annotated[
+        str, Path(description="a read query of cypher/queries", examples=["entity_links"])
+    ],
+    params: Annotated[
+        dict[str, Any], Body(examples=[{"id": "person-mohamed-amra-2da800b3", "limit": 100}])
+    ],
+) -> QueryGraph:
+    """The same named query an analyst pastes into the Neo4j Browser, for /explore and other
+    clients: read queries only, parameters checked against the file's header."""
+    types = [t for t in model.relationship_types if t != "MENTIONS"]
+    rows, graph = snapshots.run_as_graph(store, name, params, types)
+    empty: dict[str, Any] = {"nodes": [], "relationships": [], "sources": []}
+    return QueryGraph(rows=rows, graph=graph if graph is not None else empty)
+
+
+@router.post(
+    "/snapshots",
+    response_model=SnapshotSummary,
+    status_code=201,
+    responses=ERRORS,
+    summary="Freeze a subgraph for a briefing",
+)
+def create_snapshot(
+    store: StoreDep, model: ModelDep, request: Annotated[SnapshotRequest, Body()]
+) -> SnapshotSummary:
+    """Records the query, its parameters, the engine, the time taken, the nodes and
+    relationships with all their properties and sources, and a content hash (the id: the
+    same content is the same snapshot). Every format renders from it, identically each time."""
+    unknown = sorted(set(request.types or ()) - set(model.relationship_types))
+    if unknown:
+        raise InvalidInput(
+            f"unknown relationship type(s): {', '.join(unknown)}",
+            details=[{"field": "body.types", "message": "not in graph/model.yaml"}],
+        )
+    types = tuple(request.types or (t for t in model.relationship_types if t != "MENTIONS"))
+    if request.query is not None:
+        snap = snapshots.freeze_named_query(
+            store, request.query.name, request.query.params, list(types), request.title
+        )
+    else:
+        flt = LinkFilter.build(types, request.min_confidence, request.min_grade)
+        snap = snapshots.freeze_neighbourhood(
+            store, request.entity_ids or [], request.depth, flt, request.title
+        )
+    return summary(snapshots.save(store, snap))
+
+
+@router.get(
+    "/snapshots",
+    response_model=list[SnapshotSummary],
+    responses=ERRORS,
+    summary="Stored snapshots, newest first",
+)
+def list_snapshots(
+    store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[SnapshotSummary]:
+    return [
+        summary(snapshots.load(store, row["id"]))
+        for row in store.run("snapshots", {"limit": limit})
+    ]
+
+
+@router.get(
+    "/snapshots/{snapshot_id}",
+    response_model=dict[str, Any],
+    responses=ERRORS,
+    summary="A snapshot as JSON (format crimegraph.snapshot/1)",
+)
+def get_snapshot(store: StoreDep, snapshot_id: Annotated[str, Path()]) -> Response:
+    """The stored snapshot, byte for byte the same at every request."""
+    return _download(store, snapshot_id, "json")
+
+
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the snapshot in the format asked for",
+        "content": {f.media_type.split(";")[0]: {} for f in FORMATS.values()},
+    }
+}
+
+
+@router.get(
+    "/snapshots/{snapshot_id}/{format_name}",
+    response_model=None,
+    responses={**DOWNLOAD, **ERRORS},
+    summary="A snapshot rendered in one format",
+    response_class=Response,
+)
+def export_snapshot(
+    store: StoreDep,
+    snapshot_id: Annotated[str, Path()],
+    format_name: Annotated[str, Path(description=f"one of {', '.join(FORMATS)}")],
+) -> Response:
+    """json, graphml (Gephi, yEd), ftm (FollowTheMoney JSON lines), cypher (a script that
+    recreates the subgraph), csv (neo4j-admin import files, zipped), svg, png, html (a
+    one-page briefing). The same snapshot always renders to the same bytes."""
+    return _download(store, snapshot_id, format_name)
+
+
+def _download(store: StoreDep, snapshot_id: str, format_name: str) -> Response:
+    if format_name not in FORMATS:
+        raise InvalidInput(
+            f"unknown format {format_name!r}",
+            details=[{"field": "path.format_name", "message": f"one of {', '.join(FORMATS)}"}],
+        )
+    snap = snapshots.load(store, snapshot_id)
+    body, media_type, file_name = render(snap, format_name)
+    return Response(
+        content=body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="{file_name}"'},
+    )
