@@ -2,6 +2,11 @@
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# followthemoney needs PyICU, which PyPI ships as source only: it compiles against ICU.
+# Pictures are drawn with DejaVu Sans.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends g++ pkg-config libicu-dev fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 COPY . /app
 # Editable, like a clone: the cypher/ and seed/ folders are read from /app at run time.
 RUN pip install --no-cache-dir -e . \

@@ -44,7 +44,6 @@ from api.models import (
     SourceDetail,
     SourceDocument,
     Timeline,
-    display_date,
 )
 from graph.analytics import coordinated_incidents, key_players
 from graph.errors import InvalidInput, NotFound
@@ -60,6 +59,7 @@ from graph.links import (
 )
 from graph.search import search
 from graph.store import Row
+from graph.text import display_date
 
 router = APIRouter(prefix="/api/v1", tags=["investigate"])
 

@@ -8,34 +8,6 @@ from pydantic import BaseModel, Field
 
 from graph.links import EntityRef, EvidencePath, Link
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def display_date(date: str | None, precision: str | None, date_text: str | None = None) -> str:
-    """A date as precise as it is known, never more: "April 2024" is not shown as a day."""
-    if not date:
-        return f"{date_text} (no date)" if date_text else "undated"
-    if precision == "day":
-        year, month, day = date.split("-")
-        return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
-    if precision == "month":
-        year, month = date.split("-")
-        return f"{MONTHS[int(month) - 1]} {year}"
-    return date
-
 
 class EntitySummary(BaseModel):
     id: str = Field(examples=["person-mohamed-amra-2da800b3"])

@@ -202,11 +202,64 @@ def render_guide(queries: QuerySet) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _text_colour(fill: str) -> str:
+    """Dark text on light fills, white on dark ones (relative luminance, WCAG)."""
+    channels = [int(fill[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#222222" if luminance > 0.35 else "#FFFFFF"
+
+
+def render_grass(model: Model) -> str:
+    """A Neo4j Browser style: each label in the colours of the snapshot pictures, captioned
+    by name; relationships captioned by type."""
+    from graph.render import STYLES  # the pictures' palette: one palette for both
+
+    lines = [
+        "/* Generated from graph/model.yaml and graph/render.py by `crimegraph model render`. */",
+        "/* Load in the Neo4j Browser: drag this file onto the Browser, or :style then paste. */",
+        "node {",
+        "  diameter: 50px;",
+        "  color: #A5ABB6;",
+        "  border-color: #9AA1AC;",
+        "  border-width: 2px;",
+        "  text-color-internal: #FFFFFF;",
+        "  font-size: 10px;",
+        "  caption: '{name}';",
+        "}",
+        "relationship {",
+        "  color: #A5ABB6;",
+        "  shaft-width: 1px;",
+        "  font-size: 8px;",
+        "  padding: 3px;",
+        "  text-color-external: #000000;",
+        "  text-color-internal: #FFFFFF;",
+        "  caption: '<type>';",
+        "}",
+    ]
+    # Less specific labels first: the Browser applies the last matching rule.
+    depth = {label: len(model.labels_of(label)) for label in model.spec.nodes}
+    for label in sorted(model.spec.nodes, key=lambda x: (depth[x], x)):
+        style = STYLES.get(label)
+        if style is None:
+            continue
+        lines += [
+            f"node.{label} {{",
+            f"  color: {style.fill};",
+            f"  border-color: {style.stroke};",
+            f"  text-color-internal: {_text_colour(style.fill)};",
+            "  caption: '{name}';",
+            "}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def generated_files(model: Model, repo_root: Path) -> dict[Path, str]:
     """Every generated file, by path, with the content the model gives it."""
     queries = QuerySet.load(repo_root / "cypher" / "queries")
     return {
         repo_root / "cypher" / "guide.md": render_guide(queries),
+        repo_root / "cypher" / "browser" / "style.grass": render_grass(model),
         repo_root / "cypher" / "schema" / "model.cypher": render_schema(model),
         repo_root / "cypher" / "queries" / "write" / "upsert_nodes.cypher": render_upsert_nodes(
             model

@@ -34,7 +34,8 @@ FORMATS: dict[str, Format] = {
 
 def _renderer(name: str) -> Callable[[dict[str, Any]], str | bytes]:
     # Imported here: the picture libraries load only when a picture is asked for.
-    from graph import export, render
+    from graph import export
+    from graph import render as pictures
 
     renderers: dict[str, Callable[[dict[str, Any]], str | bytes]] = {
         "json": export.to_json,
@@ -42,9 +43,9 @@ def _renderer(name: str) -> Callable[[dict[str, Any]], str | bytes]:
         "ftm": export.to_ftm,
         "cypher": export.to_cypher,
         "csv": export.to_admin_csv_zip,
-        "svg": render.to_svg,
-        "png": render.to_png,
-        "html": render.to_html,
+        "svg": pictures.to_svg,
+        "png": pictures.to_png,
+        "html": pictures.to_html,
     }
     return renderers[name]
 

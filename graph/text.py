@@ -41,3 +41,40 @@ def stable_id(prefix: str, *parts: str) -> str:
     readable = slug(parts[0]) if parts else ""
     readable = readable.removeprefix(f"{prefix}-")  # key "attack-fresnes" -> "attack-fresnes-..."
     return f"{prefix}-{readable}-{digest}" if readable else f"{prefix}-{digest}"
+
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def display_date(date: str | None, precision: str | None, date_text: str | None = None) -> str:
+    """A date as precise as it is known, never more: "April 2024" is not shown as a day.
+
+    Without a precision, it is read from the form of the date (YYYY, YYYY-MM, YYYY-MM-DD).
+    """
+    if not date:
+        return f"{date_text} (no date)" if date_text else "undated"
+    match = _ISO_DATE.match(date)
+    if match is None:
+        return date
+    year, month, day = match.groups()
+    if precision is None:
+        precision = "day" if day else "month" if month else "year"
+    if precision == "day" and day and month:
+        return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
+    if precision in ("day", "month") and month:
+        return f"{MONTHS[int(month) - 1]} {year}"
+    return year

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import get_store
-from api.models import display_date
 from graph.engine import EngineHandle
 from graph.errors import QueryTimeout
 from graph.model import Model
 from graph.settings import Settings
 from graph.store import Store
+from graph.text import display_date
 from seed.loader import load_seed
 from tests.test_api import assert_error_shape
 
