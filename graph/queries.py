@@ -101,8 +101,8 @@ class NamedQuery:
         declared = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(declared))
         missing = sorted(set(declared) - set(values))
-        problems = [{"param": name, "message": "unknown parameter"} for name in unknown] + [
-            {"param": name, "message": "missing parameter"} for name in missing
+        problems = [{"field": name, "message": "unknown parameter"} for name in unknown] + [
+            {"field": name, "message": "missing parameter"} for name in missing
         ]
         bound: dict[str, Any] = {}
         for name, param in declared.items():
@@ -110,9 +110,9 @@ class NamedQuery:
                 try:
                     bound[name] = param.check(values[name])
                 except ValueError as exc:
-                    problems.append({"param": name, "message": str(exc)})
+                    problems.append({"field": name, "message": str(exc)})
         if problems:
-            summary = "; ".join(f"{p['param']}: {p['message']}" for p in problems)
+            summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
             raise InvalidInput(f"query {self.name}: {summary}", details=problems)
         return bound
 

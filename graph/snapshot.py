@@ -160,12 +160,13 @@ def run_as_graph(
     if store.queries[name].mode != "read":
         raise InvalidInput(f"{name} is a write query; only read queries can be shown or frozen")
     rows = store.run(name, params)
-    candidates = sorted(_strings(rows))
-    node_ids = (
-        {r["id"] for r in store.run("entities_by_ids", {"ids": candidates})}
-        if candidates
-        else set()
-    )
+    # The entities the rows name, and those the parameters name (an entity_links row names
+    # only the far ends; the entity asked about belongs in its own picture).
+    candidates = sorted(_strings(rows) | _strings(params))
+    found = store.run("entities_by_ids", {"ids": candidates}) if candidates else []
+    # Documents join a picture through MENTIONS only; without that type they would float
+    # unlinked (rows cite them in source_ids), and the snapshot lists its sources anyway.
+    node_ids = {r["id"] for r in found if "MENTIONS" in types or "Document" not in r["labels"]}
     if not node_ids:
         return rows, None
     query = {"kind": "named_query", "name": name, "params": params}

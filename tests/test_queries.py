@@ -90,7 +90,7 @@ def test_bind_rejects_missing_unknown_and_mistyped_params(tmp_path: Path) -> Non
     query = parse_query_file(path)
     with pytest.raises(InvalidInput) as caught:
         query.bind({"limit": "ten", "extra": 1})
-    problems = {(d["param"], d["message"].split(",")[0]) for d in caught.value.details}
+    problems = {(d["field"], d["message"].split(",")[0]) for d in caught.value.details}
     assert ("extra", "unknown parameter") in problems
     assert ("limit", "expected INTEGER") in problems
     with pytest.raises(InvalidInput, match="missing parameter"):

@@ -134,10 +134,15 @@ def test_a_named_query_snapshot_holds_the_entities_it_names(
 def test_the_query_as_graph_endpoint_serves_rows_and_the_subgraph(
     client: TestClient, seeded_store: Store
 ) -> None:
-    body = client.post(
-        "/api/v1/queries/entity_links/graph", json={"id": amra_id(seeded_store), "limit": 100}
-    ).json()
-    assert len(body["rows"]) == 4 and len(body["graph"]["nodes"]) >= 4
+    amra = amra_id(seeded_store)
+    body = client.post("/api/v1/queries/entity_links/graph", json={"id": amra, "limit": 100}).json()
+    assert len(body["rows"]) == 4
+    nodes = {n["id"]: n for n in body["graph"]["nodes"]}
+    assert amra in nodes, "the entity asked about is in its own graph"
+    assert not any("Document" in n["labels"] for n in nodes.values()), "no unlinked documents"
+    links = body["graph"]["relationships"]
+    assert sum(1 for r in links if r["type"] == "INVOLVED") == 3  # Amra's own links
+    assert all(r["from_id"] in nodes and r["to_id"] in nodes for r in links)
     empty = client.post(
         "/api/v1/queries/entity_links/graph", json={"id": "nobody", "limit": 5}
     ).json()

@@ -1,0 +1,126 @@
+"""/explore: a small page that runs the named read queries and draws the result as a graph.
+
+The embedded default has no Neo4j Browser; this page is the analysts' view instead. It is
+plain JavaScript over the public API (`/api/v1/queries`, `/api/v1/queries/{name}/graph`,
+`/api/v1/entities`), with no build step and nothing fetched from a CDN:
+
+- our own files come from api/static/explore/ (only the names listed in ASSETS);
+- the graph library (Cytoscape.js) comes from tools/explore/node_modules, installed with
+  `npm ci --prefix tools/explore`; when it is missing the page still loads and says so.
+
+Every response carries a strict Content-Security-Policy: scripts, styles and connections
+from this origin only, no inline script or style.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from api.deps import ModelDep
+from graph.errors import NotFound
+from graph.render import CREDIBILITY, FALLBACK_STYLE, RELIABILITY, STYLES
+from graph.settings import REPO_ROOT
+
+router = APIRouter(include_in_schema=False)
+
+STATIC_DIR = REPO_ROOT / "api" / "static" / "explore"
+VENDOR_DIR = REPO_ROOT / "tools" / "explore" / "node_modules"
+INSTALL_HINT = "npm ci --prefix tools/explore"
+
+# URL name -> media type; nothing else under STATIC_DIR is served.
+ASSETS = {
+    "explore.js": "text/javascript; charset=utf-8",
+    "explore.css": "text/css; charset=utf-8",
+}
+# URL name -> path under VENDOR_DIR (the prebuilt browser bundle of the npm package).
+VENDOR = {"cytoscape.min.js": "cytoscape/dist/cytoscape.min.js"}
+
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+# index.html holds this notice with the `hidden` attribute; the page shows it when the
+# bundle is missing (the server knows at once; explore.js also checks in the browser).
+_NOTICE_HIDDEN = '<div id="vendor-missing" class="notice" role="alert" hidden>'
+_NOTICE_SHOWN = '<div id="vendor-missing" class="notice" role="alert">'
+
+
+def vendor_path(name: str) -> Path:
+    return VENDOR_DIR / VENDOR[name]
+
+
+def vendor_installed() -> bool:
+    return all(vendor_path(name).is_file() for name in VENDOR)
+
+
+@router.get("/explore", response_class=HTMLResponse)
+def explore_page() -> HTMLResponse:
+    """The page itself; it loads /explore/assets/* and /explore/vendor/*."""
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    if not vendor_installed():
+        html = html.replace(_NOTICE_HIDDEN, _NOTICE_SHOWN)
+    return HTMLResponse(html, headers=HEADERS)
+
+
+@router.get("/explore/styles.json")
+def explore_styles(model: ModelDep) -> JSONResponse:
+    """How the page draws nodes: the same styles as the briefing pictures (graph.render),
+    most specific label first, and the words for the Admiralty grading."""
+    body: dict[str, Any] = {
+        "root": model.root_label,
+        "styles": [
+            {"label": label, "shape": s.shape, "fill": s.fill, "stroke": s.stroke}
+            for label, s in STYLES.items()
+        ],
+        "fallback": {
+            "shape": FALLBACK_STYLE.shape,
+            "fill": FALLBACK_STYLE.fill,
+            "stroke": FALLBACK_STYLE.stroke,
+        },
+        "reliability": RELIABILITY,
+        "credibility": {str(k): v for k, v in CREDIBILITY.items()},
+    }
+    return JSONResponse(body, headers=HEADERS)
+
+
+@router.get("/explore/assets/{name}", response_class=FileResponse)
+def explore_asset(name: str) -> FileResponse:
+    """Our own script and stylesheet, by exact name (no paths, so no traversal)."""
+    media_type = ASSETS.get(name)
+    if media_type is None:
+        raise NotFound(f"no explore asset named {name!r}")
+    return FileResponse(STATIC_DIR / name, media_type=media_type, headers=HEADERS)
+
+
+@router.get("/explore/vendor/{name}", response_class=FileResponse)
+def explore_vendor(name: str) -> FileResponse:
+    """The graph library's prebuilt bundle from tools/explore/node_modules."""
+    if name not in VENDOR:
+        raise NotFound(f"no explore vendor file named {name!r}")
+    path = vendor_path(name)
+    if not path.is_file():
+        raise NotFound(
+            f"{name} is not installed: run `{INSTALL_HINT}`",
+            details=[{"file": f"tools/explore/node_modules/{VENDOR[name]}", "fix": INSTALL_HINT}],
+        )
+    return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=HEADERS)

@@ -1,0 +1,350 @@
+"""/explore: the analysts' graph page on the embedded default (no Neo4j Browser there).
+
+The page, its own assets and the graph library's bundle are served by api/explore.py with a
+strict Content-Security-Policy and nothing from a CDN; the end-to-end test serves the real
+app over HTTP, loads the page in headless Chromium and checks that the seed graph is drawn.
+The screenshot goes to test-artifacts/explore.png (gitignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import struct
+import subprocess
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api import explore
+from api.app import create_app
+from graph.settings import REPO_ROOT, Settings
+from graph.store import Store
+from tests.test_api import assert_error_shape
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+VENDOR_URL = "/explore/vendor/cytoscape.min.js"
+WINDOW = (1400, 1050)
+
+
+def with_explore(app: FastAPI) -> FastAPI:
+    """The app with the explore router, whether or not api/app.py includes it already."""
+    if not any(getattr(route, "path", None) == "/explore" for route in app.routes):
+        app.include_router(explore.router)
+    return app
+
+
+@pytest.fixture
+def api(client: TestClient) -> TestClient:
+    with_explore(client.app)  # type: ignore[arg-type]
+    return client
+
+
+def require_vendor() -> None:
+    if not explore.vendor_installed():
+        pytest.fail(
+            f"the graph library is not installed ({explore.VENDOR_DIR} is missing): "
+            f"run `{explore.INSTALL_HINT}` (make test does)"
+        )
+
+
+def csp_directives(response: httpx.Response) -> dict[str, str]:
+    policy = response.headers["content-security-policy"]
+    return {
+        part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else ""
+        for part in (p.strip() for p in policy.split(";"))
+        if part
+    }
+
+
+# --- the routes ---------------------------------------------------------------------------
+
+
+def test_the_page_is_html_with_a_strict_content_security_policy(api: TestClient) -> None:
+    response = api.get("/explore")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    csp = csp_directives(response)
+    assert csp["default-src"] == "'self'"
+    assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+    assert "unsafe-eval" not in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    html = re.sub(r"<!--.*?-->", "", response.text, flags=re.DOTALL)
+    # No inline script or style, and nothing from another origin.
+    assert re.findall(r"<script\b[^>]*>", html) == [
+        f'<script src="{VENDOR_URL}" defer>',
+        '<script src="/explore/assets/explore.js" defer>',
+    ]
+    assert "<style" not in html and " style=" not in html and "javascript:" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    # Accessible: every input, select and textarea of the page has a label.
+    for control_id in re.findall(r'<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"', html):
+        assert f'for="{control_id}"' in html, f"#{control_id} has no <label>"
+
+
+def test_own_assets_load_with_their_types(api: TestClient) -> None:
+    for name, kind in (("explore.js", "javascript"), ("explore.css", "text/css")):
+        response = api.get(f"/explore/assets/{name}")
+        assert response.status_code == 200, name
+        assert kind in response.headers["content-type"]
+        assert response.headers["content-security-policy"].startswith("default-src 'self'")
+        assert response.content == (explore.STATIC_DIR / name).read_bytes()
+    script = api.get("/explore/assets/explore.js").text
+    assert ".innerHTML" not in script and "eval(" not in script  # data stays text
+    assert "/api/v1/queries?mode=read" in script
+
+
+def test_the_styles_are_the_briefing_styles(api: TestClient) -> None:
+    body = api.get("/explore/styles.json").json()
+    assert body["root"] == "Entity"
+    labels = [s["label"] for s in body["styles"]]
+    assert labels.index("Escape") < labels.index("Event")  # most specific first
+    assert body["reliability"]["B"] and body["credibility"]["2"]
+
+
+def test_the_vendor_bundle_loads_as_javascript(api: TestClient) -> None:
+    require_vendor()
+    response = api.get(VENDOR_URL)
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert len(response.content) > 100_000 and b"cytoscape" in response.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/explore/assets/index.html",  # present on disk, but not an asset
+        "/explore/assets/nope.js",
+        "/explore/assets/explore.py",
+        "/explore/vendor/cytoscape.js",
+        "/explore/vendor/package.json",
+    ],
+)
+def test_unknown_names_are_404_in_the_error_shape(api: TestClient, path: str) -> None:
+    assert_error_shape(api.get(path), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/explore/assets/..%2F..%2Fexplore.py",
+        "/explore/assets/..%2F..%2F..%2Fpyproject.toml",
+        "/explore/assets/%2E%2E%2Fexplore.py",
+        "/explore/assets/..%5Cexplore.py",
+        "/explore/assets/%2E%2E",
+        "/explore/vendor/..%2Fcytoscape%2Fpackage.json",
+        "/explore/vendor/..%2F..%2F..%2F..%2Fgraph%2Fsettings.py",
+    ],
+)
+def test_path_traversal_is_refused(api: TestClient, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert b"REPO_ROOT" not in response.content and b"[project]" not in response.content
+
+
+def test_without_the_bundle_the_page_still_loads_and_says_what_to_run(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(explore, "VENDOR_DIR", tmp_path / "node_modules")
+    page = api.get("/explore")
+    assert page.status_code == 200
+    notice = page.text[page.text.index('<div id="vendor-missing"') :]
+    notice = notice[: notice.index("</div>")]
+    assert " hidden>" not in notice.split("\n", 1)[0], "the notice must be visible"
+    assert "npm ci --prefix tools/explore" in notice
+    error = assert_error_shape(api.get(VENDOR_URL), 404, "not_found")
+    assert "npm ci --prefix tools/explore" in str(error["message"])
+
+
+def test_with_the_bundle_the_notice_is_hidden(api: TestClient) -> None:
+    require_vendor()
+    assert (
+        '<div id="vendor-missing" class="notice" role="alert" hidden>' in api.get("/explore").text
+    )
+
+
+# --- end to end in headless Chromium ------------------------------------------------------
+
+
+# An element still hidden (Chromium writes the attribute as hidden="").
+HIDDEN = r'<div id="{id}" class="\w+" role="alert" hidden(="")?>'
+
+
+def between(text: str, start: str, end: str) -> str:
+    first = text.index(start)
+    return text[first : text.index(end, first)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(seeded_store: Store, settings: Settings) -> Iterator[str]:
+    """The real app (test engine, seed graph) over HTTP on a free loopback port."""
+    port = free_port()
+    app = with_explore(create_app(settings))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/ready", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or not thread.is_alive():
+                pytest.fail("the app did not become ready on its test port")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def chromium(url: str, profile: Path, *mode: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--window-size={WINDOW[0]},{WINDOW[1]}",
+            "--virtual-time-budget=10000",
+            *mode,
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def png_rows(data: bytes) -> tuple[int, int, int, list[bytes]]:
+    """Width, height, bytes per pixel and the decoded rows of an 8-bit, non-interlaced PNG
+    (a tiny reader: no image library in the project)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, header, chunks = 8, b"", []
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        assert zlib.crc32(kind + body) == crc, f"bad CRC in {kind!r}"
+        pos += 12 + length
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            chunks.append(body)
+        elif kind == b"IEND":
+            break
+    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert depth == 8 and interlace == 0 and colour_type in (2, 6), "unsupported PNG"
+    bpp = 3 if colour_type == 2 else 4
+    stride = width * bpp
+    raw = zlib.decompress(b"".join(chunks))
+    assert len(raw) == height * (1 + stride)
+    rows: list[bytes] = []
+    prev = bytearray(stride)
+    for y in range(height):
+        start = y * (1 + stride)
+        kind_, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        if kind_ == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif kind_ == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, prev, strict=True))
+        elif kind_ == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
+        elif kind_ == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, bpp, rows
+
+
+def pixels_of(rows: list[bytes], bpp: int, colour: str) -> int:
+    """How many pixels have exactly this colour (#rrggbb), as the inside of a filled shape."""
+    rgb = bytes.fromhex(colour.lstrip("#"))
+    return sum(1 for row in rows for x in range(0, len(row), bpp) if row[x : x + 3] == rgb)
+
+
+def test_the_page_draws_the_seed_graph_in_chromium(served: str, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Chromium: run tools/browser/install.sh")
+        pytest.skip("no /usr/bin/chromium (tools/browser/install.sh installs it)")
+    require_vendor()
+    url = f"{served}/explore"
+
+    dom = chromium(url, tmp_path / "dom", "--dump-dom").stdout
+    # The default query (entity_links, header example: Mohamed Amra) ran and was drawn.
+    status = re.search(r'<p id="status"[^>]*>([^<]*)</p>', dom)
+    assert status, dom[:2000]
+    drawn = re.search(r"(\d+) nodes?, (\d+) links?", status.group(1))
+    assert drawn, status.group(1)
+    nodes, links = int(drawn.group(1)), int(drawn.group(2))
+    assert nodes >= 4 and links >= 3, status.group(1)
+    assert "entity_links" in status.group(1)
+    assert f'data-drawn="{nodes} nodes, {links} links"' in dom, "Cytoscape did not lay it out"
+    assert "<canvas" in dom
+    assert re.search(HIDDEN.format(id="error"), dom), "the page showed an error"
+    assert re.search(HIDDEN.format(id="vendor-missing"), dom), "the page misses the bundle"
+    # The rows table, the legend and the evidence of the entity asked about.
+    table = between(dom, '<table id="rows-table">', "</table>")
+    assert table.count("<tr>") >= 5  # a header and a row per link
+    assert "Mohamed Amra" in table and "INVOLVED" in table
+    legend = between(dom, '<ul id="legend"', "</ul>")
+    assert "Person" in legend and "Escape" in legend
+    details = between(dom, '<aside id="details"', "</aside>")
+    assert "Mohamed Amra" in details and "<blockquote>" in details
+    assert "Sources (1)" in details and "document-seed-004" in details
+    # The query picker lists the read queries only, with the example parameters filled in.
+    assert '<option value="entity_links">' in dom and '<option value="upsert_nodes">' not in dom
+    assert 'id="param-id"' in dom and 'id="param-limit"' in dom
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "explore.png"
+    shot.unlink(missing_ok=True)
+    chromium(url, tmp_path / "shot", f"--screenshot={shot}")
+    width, height, bpp, rows = png_rows(shot.read_bytes())
+    assert (width, height) == WINDOW
+    assert len(set(b"".join(rows))) > 64, "the screenshot is blank"
+    # The nodes were painted on the canvas, not only listed in the legend (a swatch is about
+    # 12 x 12 pixels; the nodes of Mohamed Amra and his two arrests are several times that).
+    styles = {s["label"]: s for s in httpx.get(f"{served}/explore/styles.json").json()["styles"]}
+    person = pixels_of(rows, bpp, styles["Person"]["fill"])
+    arrest = pixels_of(rows, bpp, styles["Arrest"]["fill"])
+    assert person > 300 and arrest > 200, f"nodes not drawn? ({person}, {arrest} pixels)"
