@@ -13,7 +13,6 @@
   const API = "/api/v1";
   const DEFAULT_QUERY = "entity_links";
   const LINKS_QUERY = "entity_links";
-  const PARAMS_QUERY = "entities_by_ids";
   const PROVENANCE = ["quote", "quotes", "source_ids", "confidence", "reliability", "credibility"];
   const HIDDEN = new Set(["id", "name", "search_text", "text", ...PROVENANCE]);
   const CELL_MAX = 160;
@@ -283,27 +282,6 @@
     return out;
   }
 
-  // The graph of a query names the entities in its rows; entity_links's rows name the other
-  // ends, not the entity asked about. With the box ticked, the entities named in the
-  // parameters are added with their links to the result (entities_by_ids builds the links).
-  async function withParamEntities(graph, params) {
-    const have = new Set(graph.nodes.map((n) => n.id));
-    const missing = [...paramStrings(params)].filter((s) => !have.has(s));
-    if (!missing.length || !state.queries.has(PARAMS_QUERY)) return { graph, added: 0 };
-    const more = await api(`${API}/queries/${PARAMS_QUERY}/graph`, { ids: [...have, ...missing] });
-    const keep = new Set([...have, ...missing.filter((id) => more.graph.nodes.some((n) => n.id === id))]);
-    const nodes = more.graph.nodes.filter((n) => keep.has(n.id));
-    if (nodes.length === graph.nodes.length) return { graph, added: 0 };
-    const relationships = more.graph.relationships.filter((r) => keep.has(r.from_id) && keep.has(r.to_id));
-    const sources = new Map([...graph.sources, ...more.graph.sources].map((s) => [s.id, s]));
-    const merged = {
-      nodes,
-      relationships,
-      sources: [...sources.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
-    };
-    return { graph: merged, added: nodes.length - graph.nodes.length };
-  }
-
   async function run(name, params) {
     clearError();
     const token = ++state.running;
@@ -312,17 +290,10 @@
     setStatus(`Running ${name}…`);
     const started = performance.now();
     try {
+      // The server's graph holds the entities the rows name and those the parameters name.
       const result = await api(`${API}/queries/${encodeURIComponent(name)}/graph`, params);
-      let graph = result.graph;
-      let added = 0;
+      const graph = result.graph;
       const focus = paramStrings(params);
-      if ($("include-params").checked && graph) {
-        try {
-          ({ graph, added } = await withParamEntities(graph, params));
-        } catch (exc) {
-          added = 0; // the query's own graph still shows
-        }
-      }
       if (token !== state.running) return;
       const ms = Math.round(performance.now() - started);
       render(name, result.rows, graph, focus);
@@ -331,7 +302,6 @@
         plural(result.rows.length, "row"),
         `${name} in ${ms} ms`,
       ];
-      if (added) parts.splice(1, 0, `${added} from the parameters`);
       setStatus(parts.join(" · "));
       remember(name, params);
     } catch (exc) {
