@@ -11,11 +11,9 @@ from __future__ import annotations
 import os
 import re
 import socket
-import struct
 import subprocess
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from api import explore
 from api.app import create_app
 from graph.settings import REPO_ROOT, Settings
 from graph.store import Store
+from tests.images import count_colour, png_pixels
 from tests.test_api import assert_error_shape
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -246,61 +245,6 @@ def chromium(url: str, profile: Path, *mode: str) -> subprocess.CompletedProcess
     )
 
 
-def png_rows(data: bytes) -> tuple[int, int, int, list[bytes]]:
-    """Width, height, bytes per pixel and the decoded rows of an 8-bit, non-interlaced PNG
-    (a tiny reader: no image library in the project)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, header, chunks = 8, b"", []
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
-        assert zlib.crc32(kind + body) == crc, f"bad CRC in {kind!r}"
-        pos += 12 + length
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            chunks.append(body)
-        elif kind == b"IEND":
-            break
-    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    assert depth == 8 and interlace == 0 and colour_type in (2, 6), "unsupported PNG"
-    bpp = 3 if colour_type == 2 else 4
-    stride = width * bpp
-    raw = zlib.decompress(b"".join(chunks))
-    assert len(raw) == height * (1 + stride)
-    rows: list[bytes] = []
-    prev = bytearray(stride)
-    for y in range(height):
-        start = y * (1 + stride)
-        kind_, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        if kind_ == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 255
-        elif kind_ == 2:
-            line = bytearray((a + b) & 255 for a, b in zip(line, prev, strict=True))
-        elif kind_ == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
-        elif kind_ == 4:
-            for i in range(stride):
-                a = line[i - bpp] if i >= bpp else 0
-                b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return width, height, bpp, rows
-
-
-def pixels_of(rows: list[bytes], bpp: int, colour: str) -> int:
-    """How many pixels have exactly this colour (#rrggbb), as the inside of a filled shape."""
-    rgb = bytes.fromhex(colour.lstrip("#"))
-    return sum(1 for row in rows for x in range(0, len(row), bpp) if row[x : x + 3] == rgb)
-
-
 def test_the_page_draws_the_seed_graph_in_chromium(served: str, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
@@ -339,12 +283,12 @@ def test_the_page_draws_the_seed_graph_in_chromium(served: str, tmp_path: Path) 
     shot = ARTIFACTS / "explore.png"
     shot.unlink(missing_ok=True)
     chromium(url, tmp_path / "shot", f"--screenshot={shot}")
-    width, height, bpp, rows = png_rows(shot.read_bytes())
+    width, height, pixels = png_pixels(shot.read_bytes())
     assert (width, height) == WINDOW
-    assert len(set(b"".join(rows))) > 64, "the screenshot is blank"
+    assert len(set(pixels)) > 64, "the screenshot is blank"
     # The nodes were painted on the canvas, not only listed in the legend (a swatch is about
     # 12 x 12 pixels; the nodes of Mohamed Amra and his two arrests are several times that).
     styles = {s["label"]: s for s in httpx.get(f"{served}/explore/styles.json").json()["styles"]}
-    person = pixels_of(rows, bpp, styles["Person"]["fill"])
-    arrest = pixels_of(rows, bpp, styles["Arrest"]["fill"])
+    person = count_colour(pixels, styles["Person"]["fill"])
+    arrest = count_colour(pixels, styles["Arrest"]["fill"])
     assert person > 300 and arrest > 200, f"nodes not drawn? ({person}, {arrest} pixels)"

@@ -17,10 +17,8 @@ import copy
 import math
 import os
 import random
-import struct
 import subprocess
 import xml.etree.ElementTree as ET
-import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from graph.errors import InvalidInput
 from graph.links import LinkFilter
 from graph.model import Model
 from graph.snapshot import FORMAT, freeze_neighbourhood
+from tests.images import png_pixels, png_size
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -168,70 +167,6 @@ def artifact(name: str, data: bytes | str) -> Path:
     else:
         path.write_bytes(data)
     return path
-
-
-# --- a tiny PNG reader (no dependency) ----------------------------------------------------
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """Width and height from the IHDR chunk."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    length, kind = struct.unpack(">I4s", data[8:16])
-    assert kind == b"IHDR" and length == 13
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:
-    """Decode an 8-bit RGB or RGBA, non-interlaced PNG to RGB pixels (alpha over white)."""
-    width, height = png_size(data)
-    pos, chunks, header = 8, [], b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        pos += 12 + length
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            chunks.append(body)
-        elif kind == b"IEND":
-            break
-    depth, colour_type, _, _, interlace = struct.unpack(">BBBBB", header[8:13])
-    assert depth == 8 and colour_type in (2, 6) and interlace == 0, "unsupported PNG"
-    bpp = 3 if colour_type == 2 else 4
-    raw = zlib.decompress(b"".join(chunks))
-    stride = width * bpp
-    prev = bytearray(stride)
-    pixels: list[tuple[int, int, int]] = []
-    for y in range(height):
-        start = y * (stride + 1)
-        kind_ = raw[start]
-        line = bytearray(raw[start + 1 : start + 1 + stride])
-        if kind_ == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 255
-        elif kind_ == 2:
-            line = bytearray((a + b) & 255 for a, b in zip(line, prev, strict=True))
-        elif kind_ == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
-        elif kind_ == 4:
-            for i in range(stride):
-                a = line[i - bpp] if i >= bpp else 0
-                b = prev[i]
-                c = prev[i - bpp] if i >= bpp else 0
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        for x in range(0, stride, bpp):
-            r, g, b_ = line[x], line[x + 1], line[x + 2]
-            if bpp == 4 and line[x + 3] != 255:
-                alpha = line[x + 3]
-                r, g, b_ = ((v * alpha + 255 * (255 - alpha)) // 255 for v in (r, g, b_))
-            pixels.append((r, g, b_))
-        prev = line
-    return width, height, pixels
 
 
 def near(colour: tuple[int, int, int], target: tuple[int, int, int], tolerance: int = 12) -> bool:
