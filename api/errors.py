@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -42,6 +43,14 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: an error message may echo the client's input, and input
+    that is not valid Unicode (a lone surrogate) must not break the error response itself."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def error_response(
     status: int,
     code: str,
@@ -52,7 +61,7 @@ def error_response(
     body = ErrorResponse(
         error=ErrorBody(status=status, code=code, message=message, details=details or [])
     )
-    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+    return AsciiJSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -76,6 +85,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # A body FastAPI cannot decode (not UTF-8, say): as invalid as malformed JSON,
+            # which FastAPI already answers with 422; one status for both.
+            return error_response(422, "invalid_input", f"invalid request body: {exc.detail}")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(
             exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)

@@ -128,6 +128,8 @@ def _check_type(type_name: str, value: Any) -> Any:
     if type_name == "STRING" and isinstance(value, str):
         return value
     if type_name == "INTEGER" and isinstance(value, int) and not isinstance(value, bool):
+        if not -(2**63) <= value < 2**63:
+            raise ValueError("expected a 64-bit INTEGER")
         return value
     if type_name == "FLOAT" and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -174,6 +176,19 @@ def cypher_literal(type_name: str, value: Any) -> str:
 def strip_non_code(text: str) -> str:
     """The Cypher text with comments, string literals and back-ticked names blanked out."""
     return _NOT_CODE.sub(" ", text)
+
+
+_COMMENTS_AND_STRINGS = re.compile(
+    r"`[^`]*`|//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", re.DOTALL
+)
+
+
+def strip_comments_and_strings(text: str) -> str:
+    """The Cypher text with comments and string literals blanked out, back-ticked names kept
+    (a back-ticked procedure name is still a procedure name)."""
+    return _COMMENTS_AND_STRINGS.sub(
+        lambda m: m.group(0) if m.group(0).startswith("`") else " ", text
+    )
 
 
 def used_parameters(body: str) -> set[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from graph.errors import InvalidInput, ReadOnlyViolation
-from graph.queries import strip_non_code
+from graph.queries import strip_comments_and_strings, strip_non_code
 
 # Clauses and commands that change data or schema, manage the server, or reach files.
 _FORBIDDEN = re.compile(
@@ -22,7 +22,19 @@ _FORBIDDEN = re.compile(
     r"TRANSACTIONS)\b",
     re.IGNORECASE,
 )
-_CALL = re.compile(r"\bCALL\s*(\{|[A-Za-z_][\w.]*)", re.IGNORECASE)
+_NAME_PART = r"(?:`[^`]*`|[A-Za-z_][\w]*)"
+# What follows CALL: a subquery `{`, a scoped subquery `(a, b) {`, or a procedure name whose
+# parts may be back-ticked (`apoc`.`cypher`.`runWrite` is apoc.cypher.runWrite).
+_CALL = re.compile(
+    rf"\bCALL\b\s*(?:(?P<subquery>\{{|\([^()]*\)\s*\{{)|(?P<name>{_NAME_PART}(?:\s*\.\s*{_NAME_PART})*))?",
+    re.IGNORECASE,
+)
+# Functions of the admin and plugin namespaces, called without CALL (apoc.version()).
+_NAMESPACED_FUNCTION = re.compile(r"\b(apoc|dbms|gds|db)\s*\.", re.IGNORECASE)
+# Variable-length patterns must be bounded: `[*]` or `*..` without an end, or more hops than
+# this, can run for ever (and ArcadeDB does not stop a query at its timeout).
+MAX_VARIABLE_HOPS = 6
+_VARIABLE_LENGTH = re.compile(r"\*\s*(?P<low>\d*)\s*(?P<range>\.\.)?\s*(?P<high>\d*)\s*[\]{]")
 _SHOW = re.compile(r"\bSHOW\b", re.IGNORECASE)
 
 # Procedures that only read. Everything else (dbms.*, apoc.*, db.create*, gds.*, ...) is refused.
@@ -61,11 +73,15 @@ def check_read_only(text: str) -> None:
         )
     if _SHOW.search(code):
         raise ReadOnlyViolation("read-only endpoint: SHOW commands are administration")
-    for match in _CALL.finditer(code):
-        target = match.group(1)
-        if target == "{":
+    # Names as the database reads them: `apoc`.`cypher` is apoc.cypher.
+    names = re.sub(r"`([^`]*)`", r"\1", strip_comments_and_strings(text))
+    for match in _CALL.finditer(names):
+        if match.group("subquery"):
             continue  # a subquery: its clauses were checked with the rest of the text
-        if target.lower() not in READ_PROCEDURES:
+        if not match.group("name"):
+            raise ReadOnlyViolation("read-only endpoint: CALL must name a read-only procedure")
+        target = re.sub(r"\s", "", match.group("name")).lower()
+        if target not in READ_PROCEDURES:
             raise ReadOnlyViolation(
                 f"read-only endpoint: procedure {target} is not on the read-only list",
                 details=[
@@ -74,4 +90,17 @@ def check_read_only(text: str) -> None:
                         "message": f"allowed: {', '.join(sorted(READ_PROCEDURES))}",
                     }
                 ],
+            )
+    functions = _NAMESPACED_FUNCTION.search(_CALL.sub("CALL ", names))
+    if functions:
+        raise ReadOnlyViolation(
+            f"read-only endpoint: {functions.group(1).lower()}.* functions are not allowed here"
+        )
+    for match in _VARIABLE_LENGTH.finditer(code):
+        high = match.group("high")
+        unbounded = not high and (match.group("range") or not match.group("low"))
+        if unbounded or (high and int(high) > MAX_VARIABLE_HOPS):
+            raise ReadOnlyViolation(
+                f"read-only endpoint: variable-length patterns need an upper bound of at most "
+                f"{MAX_VARIABLE_HOPS} hops, e.g. [*1..3]"
             )

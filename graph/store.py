@@ -67,6 +67,11 @@ def to_python(value: Any) -> Any:
 
 def _translate_error(exc: Exception, query: str) -> Exception:
     """The crimegraph error for a driver failure; anything else is returned unchanged."""
+    # Values Bolt cannot carry, found while the driver packs the parameters.
+    if isinstance(exc, UnicodeEncodeError):
+        return InvalidInput(f"query {query}: a text value is not valid Unicode (a lone surrogate?)")
+    if isinstance(exc, OverflowError):
+        return InvalidInput(f"query {query}: a number is out of range (integers are 64-bit)")
     if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired):
         # The driver's text names internal addresses: it goes to the log, not to clients.
         log.warning("database unreachable during %s: %s", query, exc)
@@ -124,9 +129,13 @@ class Store:
         self._readers = concurrent.futures.ThreadPoolExecutor(
             max_workers=16, thread_name_prefix="crimegraph-read"
         )
+        self._analysts = concurrent.futures.ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="crimegraph-analyst"
+        )
 
     def close(self) -> None:
         self._readers.shutdown(wait=False, cancel_futures=True)
+        self._analysts.shutdown(wait=False, cancel_futures=True)
         if self._read_driver is not self._write_driver:
             self._read_driver.close()
         self._write_driver.close()
@@ -189,11 +198,19 @@ class Store:
                 raise
             except Exception as exc:
                 translated = _translate_error(exc, "analyst query")
+                if translated is exc and isinstance(exc, neo4j_errors.Neo4jError):
+                    # The analyst's text is the cause (an unknown function, say), whatever
+                    # class of error the engine files it under.
+                    translated = InvalidInput(
+                        f"the database could not run the query: {exc.message}"
+                    )
                 if translated is exc:
                     raise
                 raise translated from exc
 
-        future = self._readers.submit(execute)
+        # A pool of its own: analysts' queries, which ArcadeDB lets run past their timeout,
+        # can never take the threads the investigators' reads need.
+        future = self._analysts.submit(execute)
         try:
             return future.result(timeout=self.timeout + 1.0)
         except concurrent.futures.TimeoutError:

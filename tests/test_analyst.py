@@ -31,6 +31,12 @@ WRITES = [
     "match (n) detach delete n",
     "MATCH (n) FOREACH (x IN [1] | CREATE (:Entity {id: 'y'}))",
     "CALL db.createLabel('Evil')",
+    "CALL `apoc`.`cypher`.`runWrite`('MATCH (n) DETACH DELETE n', {})",
+    "CALL `dbms`.`security`.`createUser`('mallory', 'pw', false)",
+    "RETURN apoc.version() AS version",
+    "MATCH p = (a)-[*]-(b) RETURN count(p)",
+    "MATCH p = (a)-[*2..]-(b) RETURN count(p)",
+    "MATCH p = (a)-[*1..12]-(b) RETURN count(p)",
 ]
 
 
@@ -107,3 +113,34 @@ def test_a_syntax_error_is_a_422_not_a_500(client: TestClient) -> None:
     assert_error_shape(
         client.post("/api/v1/cypher", json={"query": "MATCH (n RETURN n"}), 422, "invalid_input"
     )
+
+
+def test_bounded_variable_length_patterns_and_read_procedures_pass(
+    client: TestClient, seeded_store: Store
+) -> None:
+    for query in (
+        "MATCH p = (:Person)-[*1..2]-(m) RETURN count(p) AS paths",
+        "CALL `db`.`labels`() YIELD label RETURN label",
+        "MATCH (n:Entity) CALL (n) { RETURN n.id AS x } RETURN x LIMIT 1",
+    ):
+        assert client.post("/api/v1/cypher", json={"query": query}).status_code == 200, query
+
+
+@pytest.mark.parametrize(
+    ("query", "params"),
+    [
+        ("RETURN $n AS n", {"n": 2**63}),
+        ("RETURN $s AS s", {"s": "\ud800"}),
+        ("RETURN nosuch.function(1) AS x", {}),
+    ],
+)
+def test_values_and_functions_the_database_cannot_take_are_422(
+    client: TestClient, query: str, params: dict[str, object]
+) -> None:
+    import json
+
+    body = json.dumps({"query": query, "params": params})  # lone surrogates survive as \\ud800
+    response = client.post(
+        "/api/v1/cypher", content=body, headers={"content-type": "application/json"}
+    )
+    assert_error_shape(response, 422, "invalid_input")

@@ -1,0 +1,491 @@
+"""Hostile input through every string parameter of every documented route.
+
+A corpus of Cypher-injection and encoding hazards (quotes, back-ticks, unicode escapes,
+comments, `}` and `)` breakouts, stacked statements, file access, procedures, label and
+relationship-type names, sort keys, very long strings, NUL and control characters, RTL
+overrides, emoji, lone surrogates) is sent through each string slot of each operation of
+the app's OpenAPI document: path parameters, query parameters and JSON body fields, found
+by walking the document, so a new route or field is covered without editing this file.
+
+Each request carries one corpus string in one slot; the other required inputs are valid,
+so the request reaches the code behind the slot. For every response:
+
+- no 5xx, and the status is one the operation documents;
+- an error has the one error shape, `{"error": {status, code, message, details}}`;
+- afterwards the seed graph (every node and relationship with all its properties, as
+  `canonical_dump` returns it) hashes to the value recorded before the run. Snapshots are
+  the API's one legitimate write: `:Snapshot` nodes are compared apart, and those present
+  before the run must still be there, unchanged.
+
+The analysts' endpoint (`POST /api/v1/cypher`) must also answer 403 for every corpus
+string that would write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from api.app import create_app
+from graph.engine import EngineHandle
+from graph.model import Model
+from graph.settings import Settings
+from graph.store import Store
+from seed.loader import load_seed
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    value: str
+    writes: bool = False  # as Cypher text, would write, reach files or run a procedure
+
+
+CORPUS: tuple[Hostile, ...] = (
+    Hostile("single quote", "'"),
+    Hostile("double quote", '"'),
+    Hostile("backtick", "`"),
+    Hostile("unicode-escaped quote", "\\u0027 OR 1=1 //"),
+    Hostile("unicode-escaped backtick and quote", "\\u0060\\u0022\\U00000027"),
+    Hostile("escaped quote", "\\' OR 1=1 //"),
+    Hostile("line comment", "x // trailing comment"),
+    Hostile("block comment", "x /* block */ y"),
+    Hostile("unterminated block comment", "x /* never closed"),
+    Hostile("map breakout", "x'}) DETACH DELETE n //", writes=True),
+    Hostile("pattern breakout", "x') MATCH (m) DETACH DELETE m //", writes=True),
+    Hostile("stacked statement", "; MATCH (n) DETACH DELETE n", writes=True),
+    Hostile("quoted stacked statement", "'; MATCH (n) DETACH DELETE n; //", writes=True),
+    Hostile("tautology", "' OR 1=1 //"),
+    Hostile("double-quoted tautology", '" OR ""="'),
+    Hostile("load csv", "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line", writes=True),
+    Hostile(
+        "apoc runWrite",
+        "CALL apoc.cypher.runWrite('MATCH (n) DETACH DELETE n', {})",
+        writes=True,
+    ),
+    Hostile(
+        "apoc runWrite, back-ticked",
+        "CALL `apoc`.`cypher`.`runWrite`('MATCH (n) DETACH DELETE n', {})",
+        writes=True,
+    ),
+    Hostile(
+        "create user", "CALL dbms.security.createUser('mallory', 'secret', false)", writes=True
+    ),
+    Hostile("set", "MATCH (n:Entity) SET n.name = 'pwned' RETURN n", writes=True),
+    Hostile("create", "CREATE (:Entity:Person {id: 'injected', name: 'Injected'})", writes=True),
+    Hostile("merge", "MERGE (n:Entity {id: 'injected'}) RETURN n", writes=True),
+    Hostile("label breakout", "Person) DETACH DELETE (n", writes=True),
+    Hostile("relationship type alternation", "MENTIONS|FOO"),
+    Hostile("relationship breakout", "MENTIONS]->(m) DETACH DELETE m //", writes=True),
+    Hostile("sort key", "name DESC; DROP", writes=True),
+    Hostile("sort key with index drop", "n.name DESC; DROP INDEX entity_id_unique", writes=True),
+    Hostile("parameter name", "$id"),
+    Hostile("map literal", "{id: 'x', `y`: $z}"),
+    Hostile("lucene syntax", '*:* OR amra~1^9 AND ("'),
+    Hostile("path traversal", "../../../etc/passwd"),
+    Hostile("percent escapes", "%00%2F%27%ZZ"),
+    Hostile("format string", "{0}{1}%s%n%x"),
+    Hostile("json operator", '{"$ne": null}'),
+    Hostile("markup", "<script>alert(1)</script>"),
+    Hostile("header injection", "x\r\nSet-Cookie: a=b"),
+    Hostile("very long", "A" * 10_000),
+    Hostile("very long quotes", "'\"`" * 2_000),
+    Hostile("NUL", "a\x00b"),
+    Hostile("control characters", "\x01\x07\x08\x0b\x0c\x1b[31m\x7f\t\r\n"),
+    Hostile("RTL override", "\u202egnp.exe\u202c \u2066x\u2069 \u200f"),
+    Hostile("zero-width inside a keyword", "DE\u200bTACH DELETE"),
+    Hostile(
+        "fullwidth keywords",
+        "\uff2d\uff21\uff34\uff23\uff28 (n) \uff24\uff25\uff34\uff21\uff23\uff28 \uff24\uff25\uff2c\uff25\uff34\uff25 n",
+    ),
+    Hostile("emoji", "\U0001f600\U0001f525\U0001f468\u200d\U0001f469\u200d\U0001f467"),
+    Hostile("lone surrogate", "\ud800"),
+    Hostile("empty", ""),
+    Hostile("blank", "   "),
+    Hostile("not a date", "2024-13-45"),
+)
+
+# The app's own OpenAPI document, built by the same factory the server uses (this starts
+# nothing; the database opens in the lifespan).
+OPENAPI: dict[str, Any] = create_app(Settings()).openapi()
+METHODS = ("get", "post", "put", "patch", "delete")
+
+# A template an analyst's tool might fill with text it did not write: breakouts from the
+# string literal must still be refused, and nothing may write.
+ANALYST_TEMPLATE = "MATCH (n:Entity) WHERE n.name = '{}' RETURN n.id AS id LIMIT 1"
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = OPENAPI["components"]["schemas"][name]
+    return schema
+
+
+def _string_slots(schema: dict[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The places in a JSON schema where a string goes: `[]` is an array's item, `*` a
+    free-form object's value."""
+    schema = _resolve(schema)
+    seen: set[tuple[str, ...]] = set()
+    for alternative in schema.get("anyOf", []) + schema.get("oneOf", []):
+        for slot in _string_slots(alternative, path):
+            if slot not in seen:
+                seen.add(slot)
+                yield slot
+    kind = schema.get("type")
+    if kind == "string":
+        yield path
+    elif kind == "array":
+        items = _resolve(schema.get("items", {}))
+        if items.get("type") == "string" or any(
+            _resolve(a).get("type") == "string" for a in items.get("anyOf", [])
+        ):
+            yield (*path, "[]")
+    elif kind == "object" or "properties" in schema:
+        properties = schema.get("properties", {})
+        for name, sub in properties.items():
+            yield from _string_slots(sub, (*path, name))
+        if not properties and schema.get("additionalProperties", True) is not False:
+            yield (*path, "*")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    spec: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    @property
+    def statuses(self) -> set[int]:
+        return {int(code) for code in self.spec["responses"]}
+
+    def parameters(self, where: str) -> list[dict[str, Any]]:
+        return [p for p in self.spec.get("parameters", []) if p["in"] == where]
+
+    @property
+    def body_schema(self) -> dict[str, Any] | None:
+        body = self.spec.get("requestBody")
+        if body is None:
+            return None
+        schema: dict[str, Any] = body["content"]["application/json"]["schema"]
+        return schema
+
+    def slots(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(location, path) of every string slot: ("path", (name,)), ("query", (name,)) or
+        ("query", (name, "[]")) and ("body", (field, ...))."""
+        found: list[tuple[str, tuple[str, ...]]] = []
+        for where in ("path", "query"):
+            for param in self.parameters(where):
+                found += [(where, (param["name"], *s)) for s in _string_slots(param["schema"])]
+        if self.body_schema is not None:
+            found += [("body", slot) for slot in _string_slots(self.body_schema)]
+        return found
+
+
+OPERATIONS = [
+    Operation(method, path, spec)
+    for path, item in OPENAPI["paths"].items()
+    for method, spec in item.items()
+    if method in METHODS
+]
+
+
+def _example(schema: dict[str, Any]) -> Any:
+    schema = _resolve(schema)
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "default" in schema:
+        return schema["default"]
+    return None
+
+
+@dataclass
+class Seeded:
+    """What a valid request needs: real ids from the seed graph and a stored snapshot."""
+
+    ids: dict[str, str]
+    snapshot_id: str
+
+
+def _valid_value(param: dict[str, Any], seeded: Seeded) -> Any:
+    """A value that makes a required parameter valid, so the hostile one is the only
+    problem in the request."""
+    by_name = {
+        "entity_id": seeded.ids["Person"],
+        "network_id": seeded.ids["CriminalNetwork"],
+        "facility_id": seeded.ids["Facility"],
+        "source_id": seeded.ids["Document"],
+        "snapshot_id": seeded.snapshot_id,
+        "format_name": "json",
+        "from": seeded.ids["Person"],
+        "to": seeded.ids["CriminalNetwork"],
+    }
+    if param["name"] in by_name:
+        return by_name[param["name"]]
+    example = param.get("example", _example(param["schema"]))
+    if example is None:
+        example = next(iter(param.get("examples", {}).values()), {}).get("value")
+    return example if example is not None else "x"
+
+
+def _bodies(op: Operation, seeded: Seeded) -> list[dict[str, Any]]:
+    """Valid request bodies, from the document's examples and defaults; more than one
+    where a body takes alternative shapes (snapshots: entity ids, or a named query)."""
+    if op.label == "POST /api/v1/snapshots":
+        person = seeded.ids["Person"]
+        return [
+            {"entity_ids": [person], "depth": 1},
+            {"query": {"name": "entity_links", "params": {"id": person, "limit": 100}}},
+        ]
+    schema = _resolve(op.body_schema or {})
+    if "properties" not in schema:
+        example = _example(schema)
+        return [dict(example) if isinstance(example, dict) else {}]
+    body: dict[str, Any] = {}
+    for name, sub in schema["properties"].items():
+        value = _example(sub)
+        if value is not None or name in schema.get("required", []):
+            body[name] = value if value is not None else "x"
+    return [body]
+
+
+def _set(body: dict[str, Any], slot: tuple[str, ...], value: str) -> None:
+    target: Any = body
+    for key in slot[:-1]:
+        if not isinstance(target.get(key), dict):
+            target[key] = {}
+        target = target[key]
+    last = slot[-1]
+    if last == "[]":
+        raise AssertionError("array slots are set by their parent")
+    if last == "*":
+        strings = [k for k, v in target.items() if isinstance(v, str)]
+        target[strings[0] if strings else "x"] = value
+    else:
+        target[last] = value
+
+
+def _body_with(op: Operation, seeded: Seeded, slot: tuple[str, ...], value: str) -> Any:
+    bodies = _bodies(op, seeded)
+    body = next((b for b in bodies if slot[0] in b), bodies[0])
+    if slot[-1] == "[]":
+        _set(body, slot[:-1], "placeholder")
+        parent: Any = body
+        for key in slot[:-2]:
+            parent = parent[key]
+        parent[slot[-2]] = [value]
+    else:
+        _set(body, slot, value)
+    return body
+
+
+def _quote(value: Any) -> str:
+    """Percent-encode as a client would; a lone surrogate goes as the bytes it would be."""
+    return quote(str(value).encode("utf-8", "surrogatepass"), safe="")
+
+
+def _request(
+    op: Operation, seeded: Seeded, where: str, slot: tuple[str, ...], value: str
+) -> tuple[str, str, bytes | None]:
+    path = op.path
+    for param in op.parameters("path"):
+        given = value if (where, slot[0]) == ("path", param["name"]) else None
+        actual = given if given is not None else _valid_value(param, seeded)
+        path = path.replace("{" + param["name"] + "}", _quote(actual))
+    query: list[tuple[str, Any]] = []
+    for param in op.parameters("query"):
+        if (where, slot[0]) == ("query", param["name"]):
+            query.append((param["name"], value))
+        elif param.get("required"):
+            query.append((param["name"], _valid_value(param, seeded)))
+    url = path + ("?" + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query) if query else "")
+    body = None
+    if op.body_schema is not None:
+        data = _body_with(op, seeded, slot, value) if where == "body" else _bodies(op, seeded)[0]
+        # ensure_ascii keeps a lone surrogate as the JSON escape \ud800: valid JSON text.
+        body = json.dumps(data).encode()
+    return op.method.upper(), url, body
+
+
+def check_error_shape(response: Response) -> None:
+    """The one error shape of tests/test_api.py, whatever the status and code."""
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"status", "code", "message", "details"}, error
+    assert error["status"] == response.status_code, error
+    assert isinstance(error["code"], str) and error["code"], error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert isinstance(error["details"], list), error
+
+
+# --- the canary: the whole graph, hashed -------------------------------------------------
+
+
+def graph_state(store: Store) -> tuple[tuple[int, int, str], dict[str, Any]]:
+    """(nodes, relationships, sha256) of everything but snapshots, and the snapshots."""
+    rows = store.run("canonical_dump")
+    snapshots = {
+        r["id"]: r for r in rows if r["kind"] == "node" and "Snapshot" in (r["labels"] or [])
+    }
+    graph = [r for r in rows if r["id"] not in snapshots or r["kind"] != "node"]
+    digest = hashlib.sha256(
+        json.dumps(graph, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+    nodes = sum(1 for r in graph if r["kind"] == "node")
+    return (nodes, len(graph) - nodes, digest), snapshots
+
+
+@dataclass
+class Harness:
+    client: TestClient
+    store: Store
+    seeded: Seeded
+    canary: tuple[int, int, str]
+    snapshots: dict[str, Any]
+    sent: dict[str, int]
+
+    def assert_graph_unchanged(self) -> None:
+        canary, snapshots = graph_state(self.store)
+        assert canary == self.canary, "the seed graph changed"
+        for snapshot_id, row in self.snapshots.items():
+            assert snapshots.get(snapshot_id) == row, f"snapshot {snapshot_id} changed"
+
+
+@pytest.fixture(scope="module")
+def harness(
+    engine: EngineHandle, settings: Settings, session_store: Store, model: Model
+) -> Iterator[Harness]:
+    session_store.run("clear_graph")
+    load_seed(session_store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
+    with TestClient(create_app(settings)) as lifespan:
+        client = TestClient(lifespan.app, raise_server_exceptions=False)
+        rows = session_store.run("canonical_dump")
+        ids: dict[str, str] = {}
+        for row in rows:
+            for label in row["labels"] if row["kind"] == "node" else ():
+                ids.setdefault(label, row["id"])
+        created = client.post("/api/v1/snapshots", json={"entity_ids": [ids["Person"]]})
+        assert created.status_code == 201, created.text
+        canary, snapshots = graph_state(session_store)
+        sent: dict[str, int] = {}
+        yield Harness(
+            client, session_store, Seeded(ids, created.json()["id"]), canary, snapshots, sent
+        )
+        print(f"\nhostile input: {len(CORPUS)} corpus strings, {sum(sent.values())} requests")
+
+
+def test_every_operation_has_its_string_slots_found() -> None:
+    """The walk finds the slots this file was written against (so it keeps finding them)."""
+    slots = {op.label: op.slots() for op in OPERATIONS}
+    assert ("path", ("entity_id",)) in slots["GET /api/v1/entities/{entity_id}"]
+    assert ("query", ("types", "[]")) in slots["GET /api/v1/paths"]
+    assert ("body", ("query",)) in slots["POST /api/v1/cypher"]
+    assert ("body", ("params", "*")) in slots["POST /api/v1/cypher"]
+    assert ("body", ("*",)) in slots["POST /api/v1/queries/{name}/graph"]
+    assert {("body", ("entity_ids", "[]")), ("body", ("query", "name"))} <= set(
+        slots["POST /api/v1/snapshots"]
+    )
+    assert sum(len(s) for s in slots.values()) >= 50
+
+
+@pytest.mark.parametrize("op", [op for op in OPERATIONS if op.slots()], ids=lambda op: op.label)
+def test_hostile_strings_in_every_slot(harness: Harness, op: Operation) -> None:
+    problems: list[str] = []
+    started = time.monotonic()
+    for where, slot in op.slots():
+        variants = [(entry, entry.value) for entry in CORPUS]
+        if op.label == "POST /api/v1/cypher" and slot == ("query",):
+            variants += [(entry, ANALYST_TEMPLATE.format(entry.value)) for entry in CORPUS]
+        for entry, value in variants:
+            method, url, body = _request(op, harness.seeded, where, slot, value)
+            headers = {"content-type": "application/json"} if body is not None else {}
+            response = harness.client.request(method, url, content=body, headers=headers)
+            harness.sent[op.label] = harness.sent.get(op.label, 0) + 1
+            where_slot = f"{where}.{'.'.join(slot)}"
+            request = f"{method} {url[:200]} {(body or b'')[:300]!r}"
+            answer = f"{response.status_code} {response.text[:300]}"
+            if response.status_code >= 500 or response.status_code not in op.statuses:
+                problems.append(f"[{entry.name} in {where_slot}] {request} -> {answer}")
+                continue
+            if response.status_code >= 400:
+                try:
+                    check_error_shape(response)
+                except AssertionError as exc:
+                    problems.append(f"[{entry.name} in {where_slot}] error shape: {exc}")
+    harness.assert_graph_unchanged()
+    assert time.monotonic() - started < 60, "hostile input should be answered promptly"
+    assert not problems, f"{len(problems)} bad answer(s):\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "entry", [entry for entry in CORPUS if entry.writes], ids=lambda entry: entry.name
+)
+def test_the_analysts_endpoint_refuses_every_writing_string(
+    harness: Harness, entry: Hostile
+) -> None:
+    response = harness.client.post("/api/v1/cypher", json={"query": entry.value})
+    harness.sent["POST /api/v1/cypher (writes)"] = (
+        harness.sent.get("POST /api/v1/cypher (writes)", 0) + 1
+    )
+    assert response.status_code == 403, response.text
+    check_error_shape(response)
+    assert response.json()["error"]["code"] == "forbidden"
+    harness.assert_graph_unchanged()
+
+
+# --- found while probing: the same class of bug outside the string corpus ---------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "RETURN apoc.version() AS version",
+        "MATCH (n:Entity) RETURN nosuch.function(n.name) AS x LIMIT 1",
+    ],
+)
+def test_a_read_query_the_database_cannot_run_is_refused_not_a_500(
+    harness: Harness, query: str
+) -> None:
+    """An unknown function passes the guard (it polices clauses and CALLs) and ArcadeDB
+    answers Neo.DatabaseError.General.UnknownError, which nothing translates."""
+    response = harness.client.post("/api/v1/cypher", json={"query": query})
+    assert response.status_code in (403, 422), response.text
+    check_error_shape(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/cypher", {"query": "RETURN $n AS n", "params": {"n": 2**63}}),
+        ("/api/v1/queries/entity_links/graph", {"id": "x", "limit": 2**63}),
+        (
+            "/api/v1/snapshots",
+            {"query": {"name": "entity_links", "params": {"id": "x", "limit": 2**63}}},
+        ),
+    ],
+    ids=["cypher params", "named query params", "snapshot query params"],
+)
+def test_an_integer_beyond_64_bits_is_a_422_not_a_500(
+    harness: Harness, path: str, body: dict[str, Any]
+) -> None:
+    """JSON integers are unbounded; Bolt's are 64-bit, and the driver raises OverflowError
+    while packing the parameters."""
+    response = harness.client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    check_error_shape(response)
+    harness.assert_graph_unchanged()
