@@ -80,6 +80,14 @@ def seeded_store(store: Store, model: Model, settings: Settings) -> Store:
     return store
 
 
+@pytest.fixture(scope="module")
+def seeded_module(session_store: Store, model: Model, settings: Settings) -> Store:
+    """The seed graph, loaded once for a module whose tests only read it."""
+    session_store.run("clear_graph")
+    load_seed(session_store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
+    return session_store
+
+
 @pytest.fixture
 def client(engine: EngineHandle, settings: Settings) -> Iterator[TestClient]:
     """The API against the session's database (the app finds the running engine)."""

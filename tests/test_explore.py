@@ -8,10 +8,8 @@ The screenshot goes to test-artifacts/explore.png (gitignored) for a person to l
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -27,10 +25,10 @@ from api import explore
 from api.app import create_app
 from graph.settings import REPO_ROOT, Settings
 from graph.store import Store
+from tests import browser
 from tests.images import count_colour, png_pixels
 from tests.test_api import assert_error_shape
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 VENDOR_URL = "/explore/vendor/cytoscape.min.js"
 WINDOW = (1400, 1050)
@@ -220,40 +218,16 @@ def served(seeded_store: Store, settings: Settings) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-def chromium(url: str, profile: Path, *mode: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            f"--window-size={WINDOW[0]},{WINDOW[1]}",
-            "--virtual-time-budget=10000",
-            *mode,
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def chromium(url: str, profile: Path, *mode: str) -> str:
+    return browser.chromium(url, profile, WINDOW, "--virtual-time-budget=10000", *mode)
 
 
 def test_the_page_draws_the_seed_graph_in_chromium(served: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI needs Chromium: run tools/browser/install.sh")
-        pytest.skip("no /usr/bin/chromium (tools/browser/install.sh installs it)")
+    browser.require_chromium()
     require_vendor()
     url = f"{served}/explore"
 
-    dom = chromium(url, tmp_path / "dom", "--dump-dom").stdout
+    dom = chromium(url, tmp_path / "dom", "--dump-dom")
     # The default query (entity_links, header example: Mohamed Amra) ran and was drawn.
     status = re.search(r'<p id="status"[^>]*>([^<]*)</p>', dom)
     assert status, dom[:2000]

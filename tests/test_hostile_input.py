@@ -37,10 +37,8 @@ from httpx import Response
 
 from api.app import create_app
 from graph.engine import EngineHandle
-from graph.model import Model
 from graph.settings import Settings
 from graph.store import Store
-from seed.loader import load_seed
 
 
 @dataclass(frozen=True)
@@ -367,24 +365,20 @@ class Harness:
 
 
 @pytest.fixture(scope="module")
-def harness(
-    engine: EngineHandle, settings: Settings, session_store: Store, model: Model
-) -> Iterator[Harness]:
-    session_store.run("clear_graph")
-    load_seed(session_store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
+def harness(engine: EngineHandle, settings: Settings, seeded_module: Store) -> Iterator[Harness]:
     with TestClient(create_app(settings)) as lifespan:
         client = TestClient(lifespan.app, raise_server_exceptions=False)
-        rows = session_store.run("canonical_dump")
+        rows = seeded_module.run("canonical_dump")
         ids: dict[str, str] = {}
         for row in rows:
             for label in row["labels"] if row["kind"] == "node" else ():
                 ids.setdefault(label, row["id"])
         created = client.post("/api/v1/snapshots", json={"entity_ids": [ids["Person"]]})
         assert created.status_code == 201, created.text
-        canary, snapshots = graph_state(session_store)
+        canary, snapshots = graph_state(seeded_module)
         sent: dict[str, int] = {}
         yield Harness(
-            client, session_store, Seeded(ids, created.json()["id"]), canary, snapshots, sent
+            client, seeded_module, Seeded(ids, created.json()["id"]), canary, snapshots, sent
         )
         print(f"\nhostile input: {len(CORPUS)} corpus strings, {sum(sent.values())} requests")
 

@@ -14,11 +14,9 @@ from api.app import create_app
 from api.deps import get_store
 from graph.engine import EngineHandle
 from graph.errors import QueryTimeout
-from graph.model import Model
 from graph.settings import Settings
 from graph.store import Store
 from graph.text import display_date
-from seed.loader import load_seed
 from tests.test_api import assert_error_shape
 
 SEED_000 = "document-seed-000-4431eeef"
@@ -26,12 +24,8 @@ SEED_004 = "document-seed-004-dfd687ba"
 
 
 @pytest.fixture(scope="module")
-def api(
-    engine: EngineHandle, session_store: Store, model: Model, settings: Settings
-) -> Iterator[TestClient]:
+def api(engine: EngineHandle, seeded_module: Store, settings: Settings) -> Iterator[TestClient]:
     """One seeded graph for the module: these tests only read."""
-    session_store.run("clear_graph")
-    load_seed(session_store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
     with TestClient(create_app(settings)) as client:
         yield client
 

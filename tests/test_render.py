@@ -17,7 +17,6 @@ import copy
 import math
 import os
 import random
-import subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -30,12 +29,12 @@ from graph.errors import InvalidInput
 from graph.links import LinkFilter
 from graph.model import Model
 from graph.snapshot import FORMAT, freeze_neighbourhood
+from tests import browser
 from tests.images import png_pixels, png_size
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 REFERENCE = Path(__file__).with_name("reference") / "network.png"
-CHROMIUM = Path("/usr/bin/chromium")
 CREATED = "2026-11-22T15:24:13Z"
 SVG = "{http://www.w3.org/2000/svg}"
 PRISONS = ["Fresnes prison", "Vendin-le-Vieil prison", "La Santé prison", "Rouen prison"]
@@ -485,34 +484,12 @@ def test_html_dates_are_shown_at_their_precision() -> None:
 
 
 def test_chromium_renders_the_briefing(snapshots: dict[str, Snapshot], tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI needs Chromium: run tools/browser/install.sh")
-        pytest.skip("no /usr/bin/chromium (tools/browser/install.sh installs it)")
+    browser.require_chromium()
     for key, snapshot in snapshots.items():
         page = artifact(f"briefing-{key}.html", render.to_html(snapshot))
         shot = ARTIFACTS / f"briefing-{key}.png"
         shot.unlink(missing_ok=True)
-        subprocess.run(
-            [
-                str(CHROMIUM),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp_path / key}",
-                f"--screenshot={shot}",
-                "--window-size=1240,1754",
-                f"file://{page}",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        browser.chromium(f"file://{page}", tmp_path / key, (1240, 1754), f"--screenshot={shot}")
         data = shot.read_bytes()
         assert png_size(data) == (1240, 1754)
         assert_looks_like_a_picture(data, attacks=key == "network")

@@ -32,10 +32,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from graph.engine import EngineHandle
-from graph.model import Model
 from graph.settings import Settings
 from graph.store import Store
-from seed.loader import load_seed
 
 MAX_EXAMPLES = 100
 SEED = 20_261_122
@@ -71,12 +69,8 @@ schema = schemathesis.openapi.from_dict(OPENAPI, config=CONFIG)
 
 
 @pytest.fixture(scope="module")
-def seeded_app(
-    engine: EngineHandle, settings: Settings, session_store: Store, model: Model
-) -> Iterator[FastAPI]:
+def seeded_app(engine: EngineHandle, settings: Settings, seeded_module: Store) -> Iterator[FastAPI]:
     """One app over the seed graph for the module; its lifespan runs under a TestClient."""
-    session_store.run("clear_graph")
-    load_seed(session_store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
     app = create_app(settings)
     with TestClient(app):
         yield app
