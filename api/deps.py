@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.errors import ErrorResponse
+from graph.errors import InvalidInput
 from graph.model import Model
 from graph.queries import QuerySet
 from graph.settings import Settings
@@ -69,3 +70,30 @@ def get_model(request: Request) -> Model:
 
 
 ModelDep = Annotated[Model, Depends(get_model)]
+
+
+# Mentions say a document names an entity; they prove no link between entities, so link
+# questions leave them out unless asked for by type.
+NOT_A_LINK_BY_DEFAULT = frozenset({"MENTIONS"})
+
+
+def relationship_types(
+    model: Model, types: list[str] | None, exclude: list[str] | None = None, where: str = "query"
+) -> tuple[str, ...]:
+    """The relationship types a question follows: those asked for (default all but
+    MENTIONS) less those excluded; unknown names are a 422 naming the field."""
+    for field, given in (("types", types), ("exclude_types", exclude)):
+        unknown = sorted(set(given or ()) - set(model.relationship_types))
+        if unknown:
+            raise InvalidInput(
+                f"unknown relationship type(s): {', '.join(repr(t) for t in unknown)}",
+                details=[
+                    {
+                        "field": f"{where}.{field}",
+                        "message": f"one of {', '.join(model.relationship_types)}",
+                    }
+                ],
+            )
+    chosen = types or [t for t in model.relationship_types if t not in NOT_A_LINK_BY_DEFAULT]
+    excluded = set(exclude or ())
+    return tuple(t for t in chosen if t not in excluded)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
+from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep, relationship_types
 from api.models import (
     AttributedNetwork,
     ClaimedEntity,
@@ -65,9 +65,6 @@ router = APIRouter(prefix="/api/v1", tags=["investigate"])
 
 ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}
 INCIDENT_LABELS = ("Attack", "Escape", "Arrest", "Seizure", "Operation")
-# Mentions say a document names an entity; they prove no link between entities, so link
-# questions leave them out unless asked for by type.
-NOT_A_LINK_BY_DEFAULT = {"MENTIONS"}
 
 
 def grade_filter(
@@ -101,22 +98,9 @@ def link_filter(
     ] = None,
 ) -> LinkFilter:
     """Grades plus the relationship types a traversal may follow."""
-    for field, given in (("types", types), ("exclude_types", exclude_types)):
-        unknown = sorted(set(given or ()) - set(model.relationship_types))
-        if unknown:
-            raise InvalidInput(
-                f"unknown relationship type(s): {', '.join(unknown)}",
-                details=[
-                    {
-                        "field": f"query.{field}",
-                        "message": f"one of {', '.join(model.relationship_types)}",
-                    }
-                ],
-            )
-    chosen = types or [t for t in model.relationship_types if t not in NOT_A_LINK_BY_DEFAULT]
-    excluded = set(exclude_types or ())
+    chosen = relationship_types(model, types, exclude_types)
     return LinkFilter(
-        tuple(t for t in chosen if t not in excluded),
+        chosen,
         grades.min_confidence,
         grades.max_reliability,
         grades.max_credibility,

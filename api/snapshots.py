@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field, model_validator
 
-from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
+from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep, relationship_types
 from graph import snapshot as snapshots
 from graph.errors import InvalidInput
 from graph.formats import FORMATS, render
@@ -100,7 +100,7 @@ def run_query_as_graph(
 ) -> QueryGraph:
     """The same named query an analyst pastes into the Neo4j Browser, for /explore and other
     clients: read queries only, parameters checked against the file's header."""
-    types = [t for t in model.relationship_types if t != "MENTIONS"]
+    types = list(relationship_types(model, None))
     rows, graph = snapshots.run_as_graph(store, name, params, types)
     empty: dict[str, Any] = {"nodes": [], "relationships": [], "sources": []}
     return QueryGraph(rows=rows, graph=graph if graph is not None else empty)
@@ -119,13 +119,7 @@ def create_snapshot(
     """Records the query, its parameters, the engine, the time taken, the nodes and
     relationships with all their properties and sources, and a content hash (the id: the
     same content is the same snapshot). Every format renders from it, identically each time."""
-    unknown = sorted(set(request.types or ()) - set(model.relationship_types))
-    if unknown:
-        raise InvalidInput(
-            f"unknown relationship type(s): {', '.join(unknown)}",
-            details=[{"field": "body.types", "message": "not in graph/model.yaml"}],
-        )
-    types = tuple(request.types or (t for t in model.relationship_types if t != "MENTIONS"))
+    types = relationship_types(model, request.types, where="body")
     if request.query is not None:
         snap = snapshots.freeze_named_query(
             store, request.query.name, request.query.params, list(types), request.title
