@@ -170,7 +170,8 @@ def search_entities(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> SearchPage:
     """Search names and aliases ("la sante", "Amra", "the fly", "oportick"), ranked: an exact
-    name or alias first, then the fulltext score. Pages of `limit`, with a cursor."""
+    name or alias first, then the name closest to the whole query, then the fulltext score.
+    Pages of `limit`, with a cursor."""
     if label not in model.spec.nodes:
         raise InvalidInput(
             f"unknown label {label!r}",

@@ -110,15 +110,26 @@ def run_query_as_graph(
     "/snapshots",
     response_model=SnapshotSummary,
     status_code=201,
-    responses=ERRORS,
+    responses={
+        200: {
+            "model": SnapshotSummary,
+            "description": "the same content was frozen before: the stored snapshot",
+        },
+        **ERRORS,
+    },
     summary="Freeze a subgraph for a briefing",
 )
 def create_snapshot(
-    store: StoreDep, model: ModelDep, request: Annotated[SnapshotRequest, Body()]
+    store: StoreDep,
+    model: ModelDep,
+    request: Annotated[SnapshotRequest, Body()],
+    response: Response,
 ) -> SnapshotSummary:
     """Records the query, its parameters, the engine, the time taken, the nodes and
     relationships with all their properties and sources, and a content hash (the id: the
-    same content is the same snapshot). Every format renders from it, identically each time."""
+    same content is the same snapshot). Every format renders from it, identically each time.
+    201 when new; 200 with the stored snapshot (its title and time) when the same content
+    was frozen before."""
     types = relationship_types(model, request.types, where="body")
     if request.query is not None:
         snap = snapshots.freeze_named_query(
@@ -129,7 +140,10 @@ def create_snapshot(
         snap = snapshots.freeze_neighbourhood(
             store, request.entity_ids or [], request.depth, flt, request.title
         )
-    return summary(snapshots.save(store, snap))
+    stored, created = snapshots.save(store, snap)
+    if not created:
+        response.status_code = 200
+    return summary(stored)
 
 
 @router.get(

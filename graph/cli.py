@@ -160,23 +160,29 @@ def cmd_snapshot(settings: Settings, args: argparse.Namespace) -> int:
     model = load_model()
     types = [t for t in model.relationship_types if t != "MENTIONS"]
     with open_store(settings) as store:
+        created = False
         if args.id:
             snap = snapshots.load(store, args.id)
         elif args.entity:
             flt = LinkFilter.build(tuple(types), args.min_confidence, args.min_grade)
-            snap = snapshots.save(
+            snap, created = snapshots.save(
                 store,
                 snapshots.freeze_neighbourhood(store, args.entity, args.depth, flt, args.title),
             )
         else:
             query = store.queries[args.query]
             params = _parse_params(query, args.param)
-            snap = snapshots.save(
+            snap, created = snapshots.save(
                 store, snapshots.freeze_named_query(store, args.query, params, types, args.title)
             )
         content, _, file_name = render(snap, args.format)
+    nodes, links = len(snap["nodes"]), len(snap["relationships"])
+    known = (
+        "" if created or args.id else f" (already stored {snap['created']} as {snap['title']!r})"
+    )
     print(
-        f"snapshot {snap['id']}: {len(snap['nodes'])} nodes, {len(snap['relationships'])} relationships",
+        f"snapshot {snap['id']}: {nodes} node{'s' * (nodes != 1)}, "
+        f"{links} relationship{'s' * (links != 1)}{known}",
         file=sys.stderr,
     )
     out = Path(args.out) if args.out else Path(file_name)

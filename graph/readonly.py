@@ -65,10 +65,10 @@ def check_read_only(text: str) -> None:
     code = strip_non_code(text)
     if ";" in code.strip().rstrip(";"):
         raise ReadOnlyViolation("one query at a time: the text holds several statements")
-    forbidden = sorted({m.group(1).upper() for m in _FORBIDDEN.finditer(code)})
+    forbidden = list(dict.fromkeys(m.group(1).upper() for m in _FORBIDDEN.finditer(code)))
     if forbidden:
         raise ReadOnlyViolation(
-            f"read-only endpoint: {', '.join(forbidden)} is not allowed here",
+            f"read-only endpoint: not allowed here: {' '.join(forbidden)}",
             details=[{"field": "body.query", "message": f"refused: {', '.join(forbidden)}"}],
         )
     if _SHOW.search(code):
@@ -96,11 +96,17 @@ def check_read_only(text: str) -> None:
         raise ReadOnlyViolation(
             f"read-only endpoint: {functions.group(1).lower()}.* functions are not allowed here"
         )
+    # Hops multiply: two patterns of 6 hops each are a 12-hop search. The budget is shared.
+    budget = 0
     for match in _VARIABLE_LENGTH.finditer(code):
         high = match.group("high")
-        unbounded = not high and (match.group("range") or not match.group("low"))
-        if unbounded or (high and int(high) > MAX_VARIABLE_HOPS):
+        if not high and (match.group("range") or not match.group("low")):
             raise ReadOnlyViolation(
-                f"read-only endpoint: variable-length patterns need an upper bound of at most "
-                f"{MAX_VARIABLE_HOPS} hops, e.g. [*1..3]"
+                "read-only endpoint: variable-length patterns need an upper bound, e.g. [*1..3]"
             )
+        budget += int(high or match.group("low"))
+    if budget > MAX_VARIABLE_HOPS:
+        raise ReadOnlyViolation(
+            f"read-only endpoint: variable-length patterns may span {MAX_VARIABLE_HOPS} hops in "
+            f"all; this query asks for {budget}"
+        )

@@ -134,10 +134,10 @@ def freeze_neighbourhood(
         "depth": depth,
         "types": list(flt.types),
     }
-    names = ", ".join(entity_ids)
-    return _build(
-        store, title or f"{names}, {depth} hop(s)", query, node_ids, list(flt.types), started
-    )
+    starts = store.run("entities_by_ids", {"ids": sorted(entity_ids)})
+    names = ", ".join(sorted(str(row["name"]) for row in starts)) or ", ".join(entity_ids)
+    default_title = f"{names}, {depth} hop{'s' if depth > 1 else ''}"
+    return _build(store, title or default_title, query, node_ids, list(flt.types), started)
 
 
 def freeze_named_query(
@@ -173,8 +173,9 @@ def run_as_graph(
     return rows, _build(store, title or name, query, node_ids, types, started)
 
 
-def save(store: Store, snapshot: Snapshot) -> Snapshot:
-    """Store the snapshot; if the same content was stored before, return that one."""
+def save(store: Store, snapshot: Snapshot) -> tuple[Snapshot, bool]:
+    """Store the snapshot; if the same content was stored before, return that one (with its
+    title and creation time: the content is the snapshot). Returns (snapshot, created)."""
     store.run(
         "save_snapshot",
         {
@@ -186,7 +187,8 @@ def save(store: Store, snapshot: Snapshot) -> Snapshot:
             "payload": canonical_json(snapshot),
         },
     )
-    return load(store, snapshot["id"])
+    stored = load(store, snapshot["id"])
+    return stored, stored["created"] == snapshot["created"] and stored["title"] == snapshot["title"]
 
 
 def load(store: Store, snapshot_id: str) -> Snapshot:

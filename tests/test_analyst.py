@@ -37,6 +37,7 @@ WRITES = [
     "MATCH p = (a)-[*]-(b) RETURN count(p)",
     "MATCH p = (a)-[*2..]-(b) RETURN count(p)",
     "MATCH p = (a)-[*1..12]-(b) RETURN count(p)",
+    "MATCH (a)-[*1..6]-(b)-[*1..6]-(c) RETURN count(*) AS c",
 ]
 
 
