@@ -1348,11 +1348,44 @@ def _event_rows(snapshot: dict[str, Any], numbers: dict[str, int]) -> list[str]:
 
 
 def _cite(props: dict[str, Any], numbers: dict[str, int]) -> str:
-    return "".join(
-        f'<a href="#source-{numbers[s]}">[{numbers[s]}]</a>'
-        for s in props.get("source_ids") or []
-        if s in numbers
-    )
+    cited = sorted({numbers[s] for s in props.get("source_ids") or [] if s in numbers})
+    return "".join(f'<a href="#source-{n}">[{n}]</a>' for n in cited)
+
+
+# Shown elsewhere in the briefing (name, provenance columns, the timeline's dates) or only
+# bookkeeping; every other property is a fact a reader should see beside the entity.
+_NOT_FACTS = frozenset(
+    {
+        "id",
+        "name",
+        "aliases",
+        "description",
+        "source_ids",
+        "quote",
+        "quotes",
+        "confidence",
+        "reliability",
+        "credibility",
+        "date",
+        "date_precision",
+        "date_day",
+        "date_text",
+    }
+)
+
+
+def _facts(props: dict[str, Any]) -> str:
+    """The entity's description and its other properties, e.g. "fatalities: 2"."""
+    facts = [
+        f"{esc(key.replace('_', ' '))}: {esc(', '.join(map(str, v)) if isinstance(v, list) else v)}"
+        for key, v in sorted(props.items())
+        if key not in _NOT_FACTS
+        and not key.endswith(("_precision", "_day"))
+        and v not in (None, "", [])
+    ]
+    description = f"<br>{esc(props['description'])}" if props.get("description") else ""
+    listed = f'<br><span class="muted">{"; ".join(facts)}</span>' if facts else ""
+    return f'<span class="facts">{description}{listed}</span>' if description or listed else ""
 
 
 def _grade_cell(props: dict[str, Any]) -> str:
@@ -1424,7 +1457,7 @@ def to_html(snapshot: dict[str, Any]) -> str:
             else ""
         )
         entity_rows.append(
-            f"<tr><td><strong>{esc(_name(node))}</strong>{also}</td><td>{labels}</td>"
+            f"<tr><td><strong>{esc(_name(node))}</strong>{also}{_facts(props)}</td><td>{labels}</td>"
             f'<td>{_grade_cell(props)}</td><td class="num">{esc(props.get("confidence", DASH))}%</td>'
             f"<td>{_cite(props, numbers)}</td></tr>"
         )

@@ -104,6 +104,8 @@ def test_every_format_is_what_it_claims(client: TestClient, seeded_store: Store)
         and snap_id in html
         and "http://" not in html.replace("http://www.w3.org", "")
     )
+    # What a prosecutor needs beside each entity: its description and its facts.
+    assert "convicted drug trafficker" in html and "fatalities: 2" in html
 
 
 def test_a_named_query_snapshot_holds_the_entities_it_names(
