@@ -266,7 +266,7 @@ def get_neighbors(
 ) -> Neighbourhood:
     """Entities within `depth` hops and the links between them. Events whose date lies
     outside since..until are not entered (a month-precision date counts as the whole month)."""
-    dated = LinkFilter.build(flt.types, flt.min_confidence, _grade(flt), since, until)
+    dated = flt.dated(since, until)
     sub = neighbourhood(store, entity_id, depth, dated, limit)
     start = next(n for n in sub.nodes if n.id == entity_id)
     return Neighbourhood(
@@ -275,14 +275,6 @@ def get_neighbors(
         nodes=[EntitySummary.of(n) for n in sub.nodes],
         links=[LinkModel.of(link) for link in sub.links],
         truncated=sub.truncated,
-    )
-
-
-def _grade(flt: LinkFilter) -> str | None:
-    return (
-        None
-        if (flt.max_reliability, flt.max_credibility) == ("F", 6)
-        else f"{flt.max_reliability}{flt.max_credibility}"
     )
 
 
@@ -438,7 +430,7 @@ def incidents(
     for entity_id, label in ((facility, "Facility"), (network, "Organization")):
         if entity_id:
             require_entity(store, entity_id, label)
-    dated = LinkFilter.build(flt.types, flt.min_confidence, _grade(flt), since, until)
+    dated = flt.dated(since, until)
     rows = _incident_rows(
         store, dated, [type] if type else list(INCIDENT_LABELS), facility or "", network or ""
     )

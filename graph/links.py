@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graph.errors import InvalidInput, NotFound
@@ -66,6 +66,11 @@ class LinkFilter:
         return cls(
             types, min_confidence, reliability, credibility, since or "0000", until or "9999"
         )
+
+    def dated(self, since: str | None, until: str | None) -> LinkFilter:
+        """The same filter limited to a date range (checked as in build)."""
+        checked = LinkFilter.build(self.types, self.min_confidence, None, since, until)
+        return replace(self, since=checked.since, until=checked.until)
 
     def grading_params(self) -> dict[str, Any]:
         return {
