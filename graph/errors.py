@@ -33,6 +33,19 @@ class NotFound(CrimegraphError):
     code = "not_found"
 
 
+class Conflict(CrimegraphError):
+    """The request is valid but clashes with what is stored (e.g. undoing a merge that a
+    later decision builds on); nothing was changed."""
+
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(CrimegraphError):
+    status = 413
+    code = "payload_too_large"
+
+
 class ModelError(CrimegraphError):
     """graph/model.yaml (or another model file) is malformed."""
 
