@@ -11,7 +11,7 @@ from fastapi import FastAPI, Path, Query
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
-from api import analyst, explore, investigate, snapshots
+from api import analyst, documents, explore, imports, investigate, resolution, snapshots
 from api.deps import (
     INVALID,
     NOT_FOUND,
@@ -123,6 +123,9 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
     app.include_router(investigate.router)
     app.include_router(analyst.router)
     app.include_router(snapshots.router)
+    app.include_router(resolution.router)
+    app.include_router(documents.router)
+    app.include_router(imports.router)
     app.include_router(explore.router)
 
     @app.get("/health", response_model=Health, tags=["operations"], summary="Is the process up?")

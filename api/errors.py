@@ -16,11 +16,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.errors import CrimegraphError, DatabaseUnavailable, QueryTimeout
+from graph.errors import (
+    AuditUnavailable,
+    CrimegraphError,
+    DatabaseUnavailable,
+    QueryTimeout,
+    RateLimited,
+    Unauthenticated,
+)
 
 log = logging.getLogger("crimegraph.api")
 
 RETRY_AFTER_SECONDS = 5
+WWW_AUTHENTICATE = 'Bearer realm="crimegraph"'
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -64,15 +72,24 @@ def error_response(
     return AsciiJSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
 
 
+def crimegraph_error_response(exc: CrimegraphError, path: str) -> JSONResponse:
+    """The response for a crimegraph error, with the headers its status calls for."""
+    headers = None
+    if isinstance(exc, DatabaseUnavailable | QueryTimeout | AuditUnavailable):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, Unauthenticated):
+        headers = {"WWW-Authenticate": WWW_AUTHENTICATE}
+    if exc.status >= 500 and exc.status != 503:
+        log.error("error on %s: %s", path, exc.message)
+    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CrimegraphError)
     async def crimegraph_error(request: Request, exc: CrimegraphError) -> JSONResponse:
-        headers = None
-        if isinstance(exc, DatabaseUnavailable | QueryTimeout):
-            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        if exc.status >= 500 and exc.status != 503:
-            log.error("error on %s: %s", request.url.path, exc.message)
-        return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+        return crimegraph_error_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -236,6 +236,8 @@ def get_entity(store: StoreDep, entity_id: EntityId) -> EntityDetail:
             (RelationshipCount(**c) for c in row["relationship_counts"]),
             key=lambda c: (-c.count, c.type),
         ),
+        merged_into=props.pop("merged_into", None),
+        merged_ids=props.pop("merged_ids", None) or [],
     )
 
 

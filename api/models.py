@@ -116,6 +116,14 @@ class EntityDetail(BaseModel):
     properties: dict[str, Any] = Field(description="the other properties, as stored")
     provenance: Provenance
     relationship_counts: list[RelationshipCount]
+    merged_into: str | None = Field(
+        None,
+        description="set when an analyst's decision merged this entity into another: the "
+        "id to follow (GET /api/v1/entities/{id}/why tells which decision)",
+    )
+    merged_ids: list[str] = Field(
+        default_factory=list, description="ids of the entities merged into this one"
+    )
 
 
 class Neighbourhood(BaseModel):

@@ -244,6 +244,424 @@ def cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator() -> str:
+    """Who runs a key command, for created_by / revoked_by: the local account."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.auth import KeyStore, Role
+    from graph.service import open_store
+
+    with open_store(settings) as store:
+        keys = KeyStore(store, ttl=0)
+        if args.action == "create":
+            if not args.name:
+                raise InvalidInput("keys create needs --name NAME and --role ROLE")
+            info, token = keys.create(
+                args.name, Role.parse(args.role), args.handling, created_by=_operator()
+            )
+            handling = ", ".join(info.handling) or "none"
+            print(
+                f"created key {info.id} ({info.name}, {info.role.value}, handling: {handling}). "
+                "The token below is shown once and cannot be recovered: store it now.",
+                file=sys.stderr,
+            )
+            print(token)
+        elif args.action == "revoke":
+            if not args.key_id:
+                raise InvalidInput("usage: crimegraph keys revoke KEY_ID")
+            info = keys.revoke(args.key_id, revoked_by=_operator())
+            print(
+                f"revoked key {info.id} ({info.name}) at {info.revoked_at}; API processes "
+                f"stop accepting it within {settings.key_cache_seconds:g} s"
+            )
+        else:
+            rows = [k.as_dict() for k in keys.list()]
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=2))
+            else:
+                _print_table(rows)
+    return 0
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import audit
+
+    path = Path(args.file) if args.file else settings.audit_path
+    if not path.exists():
+        # A log that should be there and is not is what deleting it looks like.
+        print(f"crimegraph: error: no audit log at {path}", file=sys.stderr)
+        return 1
+    if args.action == "verify":
+        result = audit.verify(path, expect_prev=args.expect_prev)
+        if result.ok:
+            after = result.starts_after
+            print(
+                f"audit log OK: {path}: {result.records} records, head seq {result.head_seq}, "
+                f"head hash {result.head_hash}"
+                + ("" if after == audit.GENESIS else f", continuing from {after}")
+            )
+            return 0
+        print(
+            f"audit log BROKEN: {path} line {result.broken_line}"
+            + (f" (seq {result.broken_seq})" if result.broken_seq is not None else "")
+            + f": {result.reason}; the {result.records} records before it verify "
+            f"(last good hash {result.head_hash})",
+            file=sys.stderr,
+        )
+        return 1
+    records = audit.tail(path, args.n)
+    if args.json:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+    else:
+        _print_table(
+            [
+                {
+                    "seq": r.get("seq"),
+                    "time": r.get("time"),
+                    "key": r.get("key_id") or "-",
+                    "role": r.get("role") or "-",
+                    "request": f"{r.get('method')} {r.get('path')}",
+                    "status": r.get("status"),
+                    "outcome": r.get("outcome"),
+                    "reason": r.get("reason") or "",
+                }
+                for r in records
+            ]
+        )
+    return 0
+
+
+def _os_user() -> str:
+    """Who decides from the command line: the local account (the API takes `decided_by`)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _print_decision(decision: dict[str, Any]) -> None:
+    merged = (
+        f", {decision['merged_id']} merged into {decision['canonical_id']} "
+        f"({decision['moved_relationships']} relationships moved)"
+        if decision.get("canonical_id")
+        else ""
+    )
+    print(
+        f"decision {decision['id']}: {decision['judgement']} ({decision['status']}), "
+        f"score {decision['score']}{merged}"
+    )
+
+
+def cmd_resolve(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import resolution
+    from graph.model import load_model
+    from graph.service import open_store
+
+    model = load_model()
+    with open_store(settings) as store:
+        if args.action == "candidates":
+            found = resolution.candidates(store, model, args.min_score)[: args.limit]
+            if args.json:
+                print(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
+            else:
+                _print_table(
+                    [
+                        {
+                            "score": c.score,
+                            "left": f"{c.left.id} ({c.left.name})",
+                            "right": f"{c.right.id} ({c.right.name})",
+                            "reasons": "; ".join(c.reasons),
+                        }
+                        for c in found
+                    ]
+                )
+        elif args.action == "decide":
+            _print_decision(
+                resolution.decide(
+                    store,
+                    model,
+                    args.left,
+                    args.right,
+                    args.judgement,
+                    _os_user(),
+                    args.canonical,
+                    args.note,
+                )
+            )
+        elif args.action == "undo":
+            _print_decision(resolution.undo(store, model, args.decision_id, _os_user()))
+        elif args.action == "decisions":
+            _print_table(
+                [
+                    {
+                        k: d[k]
+                        for k in (
+                            "id",
+                            "judgement",
+                            "status",
+                            "left_id",
+                            "right_id",
+                            "decided_by",
+                            "decided_at",
+                        )
+                    }
+                    for d in resolution.decisions(store, args.entity or "")
+                ]
+            )
+        else:
+            print(json.dumps(resolution.why(store, args.entity_id), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_contradictions(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import contradictions
+    from graph.model import load_model
+    from graph.service import open_store
+
+    model = load_model()
+    with open_store(settings) as store:
+        found = contradictions.find(store, model)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+        return 0
+    if not found:
+        print("no contradictions")
+    for item in found:
+        print(f"{item['kind']}: {item['message']}")
+        print(f"  because: {item['basis']}")
+        for claim in item["claims"]:
+            sources = ", ".join(f"{s['id']} ({s['title']})" for s in claim["sources"])
+            print(f"  - {claim['event_id']}: {claim['value']} ({claim['basis']}); {sources}")
+            for quote in claim["quotes"][:3]:
+                print(f"      “{quote}”")
+    return 0
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from graph import ingest as ingestion
+    from graph.model import load_model
+    from graph.service import open_store
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is not UTF-8 text (byte {exc.start} is not)") from exc
+    model = load_model()
+    with open_store(settings) as store:
+        result = ingestion.ingest(
+            store,
+            model,
+            text,
+            title=args.title,
+            source_url=args.source_url,
+            published=args.published,
+            publisher=args.publisher,
+            grading=args.grading,
+            confidence=args.confidence,
+        )
+    if args.json:
+        print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2, default=str))
+        return 0
+    state = "new" if result.created else "already stored, left as it was"
+    print(f"document {result.document_id} ({state}): {result.title}")
+    print(f"linked {len(result.linked)} entities (+ new mention, = recorded before):")
+    for item in result.linked:
+        written = ", ".join(f"“{m}”" for m in item.matched)
+        print(
+            f"  {'+' if item.created else '='} {item.entity.id}  {item.entity.name} "
+            f"({item.entity.labels[-1]})  by {item.resolved_by} {written}, "
+            f"{len(item.occurrences)}x, confidence {item.confidence}"
+        )
+    if result.ambiguous:
+        print(
+            f"ambiguous {len(result.ambiguous)} (not linked; settle with review accept --entity):"
+        )
+        for amb in result.ambiguous:
+            options = ", ".join(f"{o.id} ({o.name})" for o in amb.options)
+            print(f"  “{amb.surface}”: {options}  -> {amb.candidate_id}")
+    print(
+        f"candidates {len(result.candidates)} (not entities until accepted; "
+        f"crimegraph review list --document {result.document_id}):"
+    )
+    for candidate in result.candidates:
+        guess = candidate.get("suggested_label") or "-"
+        date = candidate.get("date")
+        when = f" = {date}" if date and date != candidate["text"] else ""
+        print(
+            f"  {candidate['id']}  {candidate['kind']:12} {guess:16} "
+            f"{candidate['text']}{when}  [{candidate['status']}]"
+        )
+    return 0
+
+
+def _typed_properties(model: Any, label: str | None, pairs: Sequence[str]) -> dict[str, Any]:
+    """--property k=v values typed as the model declares k (JSON for numbers and lists)."""
+    specs = model.node_properties(label) if label in model.node_labels else {}
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise InvalidInput(f"--property takes NAME=VALUE, got {pair!r}")
+        spec = specs.get(name)
+        if spec is not None and spec.type not in ("string", "text", "date"):
+            try:
+                values[name] = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"--property {name}: expected {spec.type} as JSON") from exc
+        else:
+            values[name] = text
+    return values
+
+
+def cmd_review(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import ingest as ingestion
+    from graph.model import load_model
+    from graph.service import open_store
+
+    model = load_model()
+    if args.action != "list" and not args.candidate_id:
+        raise InvalidInput(f"usage: crimegraph review {args.action} CANDIDATE_ID")
+    with open_store(settings) as store:
+        if args.action == "list":
+            rows = ingestion.list_candidates(
+                store, None if args.status == "all" else args.status, args.document, args.limit
+            )
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+            else:
+                _print_table(
+                    [
+                        {
+                            "id": r["id"],
+                            "status": r["status"],
+                            "kind": r["kind"],
+                            "text": r["text"],
+                            "label?": r.get("suggested_label") or "",
+                            "date": r.get("date") or "",
+                            "sentence": (r["sentences"] or [""])[0],
+                        }
+                        for r in rows
+                    ]
+                )
+            return 0
+        if args.action == "reject":
+            decision = ingestion.reject_candidate(store, args.candidate_id, args.by or _os_user())
+            print(f"rejected {args.candidate_id}")
+            return 0
+        decision = ingestion.accept_candidate(
+            store,
+            model,
+            args.candidate_id,
+            label=args.label,
+            name=args.name,
+            properties=_typed_properties(model, args.label, args.property),
+            entity_id=args.entity,
+            confidence=args.confidence,
+            decided_by=args.by or _os_user(),
+        )
+    assert decision.entity is not None
+    verb = "created" if decision.entity_created else "linked"
+    print(
+        f"accepted {args.candidate_id}: {verb} {decision.entity.id} ({decision.entity.name}, "
+        f"{decision.entity.labels[-1]}); mention {decision.mention_id}"
+    )
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import imports
+    from graph.model import load_model
+    from graph.service import open_store
+
+    options = imports.ImportOptions(
+        source_document=args.source_document, grading=args.grading, confidence=args.confidence
+    ).checked()
+    source = imports.ImportSource.from_path(Path(args.file))
+    with open_store(settings) as store:
+        result = imports.run_import(
+            store,
+            load_model(),
+            source,
+            format=args.format,
+            options=options,
+            progress=lambda message: print(f"import: {message}", file=sys.stderr),
+            timeout=settings.import_timeout,
+        )
+    ds = result.dataset
+    if args.json:
+        print(json.dumps({"created": result.created, **ds, "ignored": result.ignored}, indent=2))
+        return 0
+    if not result.created:
+        print(
+            f"dataset {ds['id']}: this file was imported before ({ds['imported_at']} by "
+            f"{ds['imported_by']}); nothing was written"
+        )
+        return 0
+    for name, count in result.ignored.items():
+        entities = f"{count} entit{'y' if count == 1 else 'ies'}"
+        print(f"import: ignored FtM property {name} ({entities})", file=sys.stderr)
+    print(
+        f"dataset {ds['id']}: {ds['nodes']} nodes ({ds['new_nodes']} new), "
+        f"{ds['relationships']} relationships ({ds['new_relationships']} new) "
+        f"in {result.seconds['total']:.1f} s"
+    )
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import imports
+    from graph.model import load_model
+    from graph.service import open_store
+
+    model = load_model()
+    with open_store(settings) as store:
+        snapshot = imports.export_graph(store, args.dataset)
+    output = Path(args.output)
+    written = imports.write_export(snapshot, args.format, output, model)
+    print(
+        f"exported {len(snapshot['nodes'])} nodes and {len(snapshot['relationships'])} "
+        f"relationships to {', '.join(map(str, written))}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_datasets(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import imports
+    from graph.service import open_store
+
+    with open_store(settings) as store:
+        rows = imports.list_datasets(store, args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _print_table(
+            [
+                {k: r[k] for k in ("id", "file_name", "format", "nodes", "relationships")}
+                | {"by": r["imported_by"], "at": r["imported_at"]}
+                for r in rows
+            ]
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crimegraph",
@@ -313,6 +731,154 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("action", choices=["check", "render"])
     model.add_argument("--file", help="model file (default graph/model.yaml)")
     model.set_defaults(func=cmd_model)
+
+    resolve = sub.add_parser(
+        "resolve",
+        help="duplicate candidates, decisions (same merges, undo splits) and why an entity is",
+        description="crimegraph resolve candidates [--min-score S] | decide LEFT RIGHT "
+        "--judgement same|not_same|unsure [--canonical ID] [--note TEXT] | undo DECISION_ID | "
+        "decisions [--entity ID] | why ID",
+    )
+    actions = resolve.add_subparsers(dest="action", required=True)
+    found = actions.add_parser("candidates", help="candidate duplicate pairs, best first")
+    found.add_argument("--min-score", type=float, default=0.5, help="default 0.5")
+    found.add_argument("--limit", type=int, default=50)
+    found.add_argument("--json", action="store_true", help="print JSON")
+    decide = actions.add_parser("decide", help="record a decision; same merges (undoably)")
+    decide.add_argument("left", metavar="LEFT")
+    decide.add_argument("right", metavar="RIGHT")
+    decide.add_argument("--judgement", required=True, choices=["same", "not_same", "unsure"])
+    decide.add_argument("--canonical", metavar="ID", help="with same: the entity that absorbs")
+    decide.add_argument("--note")
+    undo = actions.add_parser("undo", help="undo a decision; a merge is split exactly")
+    undo.add_argument("decision_id", metavar="DECISION_ID")
+    listed = actions.add_parser("decisions", help="decisions, oldest first")
+    listed.add_argument("--entity", metavar="ID", help="only those about this entity")
+    why = actions.add_parser("why", help="the sources, imports and decisions of an entity")
+    why.add_argument("entity_id", metavar="ID")
+    resolve.set_defaults(func=cmd_resolve)
+
+    contradictions = sub.add_parser(
+        "contradictions", help="where sources disagree about one event (dates, statuses)"
+    )
+    contradictions.add_argument("--json", action="store_true", help="print JSON")
+    contradictions.set_defaults(func=cmd_contradictions)
+
+    keys = sub.add_parser(
+        "keys",
+        help="create, revoke or list API keys (stored hashed in the graph database)",
+        description="crimegraph keys create --name NAME --role ROLE [--handling CODE ...] | "
+        "keys revoke KEY_ID | keys list",
+    )
+    keys.add_argument("action", choices=["create", "revoke", "list"])
+    keys.add_argument("key_id", nargs="?", metavar="KEY_ID", help="with revoke: the key's id")
+    keys.add_argument("--name", help="with create: who or what the key is for")
+    keys.add_argument(
+        "--role",
+        default="viewer",
+        choices=["viewer", "investigator", "analyst", "admin"],
+        help="with create: the key's role (default viewer)",
+    )
+    keys.add_argument(
+        "--handling",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="with create: a handling code the key may see, e.g. case:prison-break (repeatable)",
+    )
+    keys.add_argument("--json", action="store_true", help="with list: print JSON")
+    keys.set_defaults(func=cmd_keys)
+
+    audit = sub.add_parser(
+        "audit", help="verify the audit log's hash chain, or print its last records"
+    )
+    audit.add_argument("action", choices=["verify", "tail"])
+    audit.add_argument("--file", help="audit log (default CRIMEGRAPH_AUDIT_DIR/audit.jsonl)")
+    audit.add_argument(
+        "--expect-prev", metavar="HASH", help="with verify: head hash of the previous file"
+    )
+    audit.add_argument("-n", type=int, default=20, help="with tail: how many records")
+    audit.add_argument("--json", action="store_true", help="with tail: one JSON record a line")
+    audit.set_defaults(func=cmd_audit)
+    ingest = sub.add_parser(
+        "ingest",
+        help="store an article, link the entities it names, queue new names for review",
+        description="crimegraph ingest ARTICLE.txt [--source-url URL] [--published DATE] "
+        "[--title T] [--grading B2] [--publisher P]",
+    )
+    ingest.add_argument("file", metavar="ARTICLE.txt", help="the article as UTF-8 plain text")
+    ingest.add_argument("--source-url", help="where it was published")
+    ingest.add_argument("--published", help="publication date: YYYY, YYYY-MM or YYYY-MM-DD")
+    ingest.add_argument("--title", help="headline (default: the first line of the text)")
+    ingest.add_argument("--publisher", help="the outlet")
+    ingest.add_argument("--grading", help="Admiralty grading of the source, e.g. B2 (default F6)")
+    ingest.add_argument(
+        "--confidence", type=int, help="default confidence of entities accepted from it (50)"
+    )
+    ingest.add_argument("--json", action="store_true", help="print the result as JSON")
+    ingest.set_defaults(func=cmd_ingest)
+
+    review = sub.add_parser(
+        "review",
+        help="the review queue of names found by ingest: list, accept or reject candidates",
+        description="crimegraph review list [--status S] [--document ID] | review accept ID "
+        "(--label L [--name N] [--property k=v ...] | --entity ENTITY_ID) | review reject ID",
+    )
+    review.add_argument("action", choices=["list", "accept", "reject"])
+    review.add_argument("candidate_id", nargs="?", metavar="ID", help="the candidate's id")
+    review.add_argument(
+        "--status", default="pending", choices=["pending", "accepted", "rejected", "all"]
+    )
+    review.add_argument("--document", metavar="ID", help="with list: only this document's")
+    review.add_argument("--limit", type=int, default=100, help="with list: at most this many")
+    review.add_argument("--label", help="with accept: create an entity of this label")
+    review.add_argument("--name", help="with accept: its name (default the candidate's text)")
+    review.add_argument(
+        "--property",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="with accept: a property, e.g. location_type=city (repeatable)",
+    )
+    review.add_argument("--entity", metavar="ENTITY_ID", help="with accept: link this entity")
+    review.add_argument("--confidence", type=int, help="with accept: the new entity's confidence")
+    review.add_argument("--by", help="who decides (default cli:USER)")
+    review.add_argument("--json", action="store_true", help="with list: print JSON")
+    review.set_defaults(func=cmd_review)
+
+    imp = sub.add_parser(
+        "import",
+        help="import FtM JSON lines, CSV or snapshot JSON as one batch (docs/import-format.md)",
+        description="crimegraph import FILE [--format ftm|csv|snapshot] [--source-document ID]",
+    )
+    imp.add_argument("file", metavar="FILE", help="a file, a .zip or a directory of CSV files")
+    imp.add_argument("--format", choices=["ftm", "csv", "snapshot"], help="default: detected")
+    imp.add_argument(
+        "--source-document",
+        metavar="DOC_ID",
+        help="a Document (stored, or in the file) cited by rows that cite none",
+    )
+    imp.add_argument("--grading", default="F6", help="for rows without one (default F6)")
+    imp.add_argument("--confidence", type=int, default=50, help="for rows without one (default 50)")
+    imp.add_argument("--json", action="store_true", help="print the Dataset record as JSON")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser(
+        "export",
+        help="export the graph or one dataset as FtM JSON lines or neo4j-admin CSV",
+        description="crimegraph export [--dataset ID] --format ftm|csv --output PATH",
+    )
+    exp.add_argument("--dataset", metavar="ID", help="only this import (default: everything)")
+    exp.add_argument("--format", choices=["ftm", "csv"], default="ftm")
+    exp.add_argument(
+        "--output", required=True, help="file to write; for csv a directory, or a .zip"
+    )
+    exp.set_defaults(func=cmd_export)
+
+    datasets = sub.add_parser("datasets", help="list the imports (Dataset records), newest first")
+    datasets.add_argument("--limit", type=int, default=50)
+    datasets.add_argument("--json", action="store_true")
+    datasets.set_defaults(func=cmd_datasets)
     return parser
 
 

@@ -76,6 +76,29 @@ def render_upsert_nodes(model: Model) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_create_nodes(model: Model) -> str:
+    """CREATE for nodes known to be new (imports check first): on ArcadeDB a MERGE on
+    several labels scans the label inside a transaction, so a large import must not MERGE."""
+    example = '[{"id": "person-mohamed-amra-00000000", "label": "Person", "props": {"name": "Mohamed Amra"}}]'
+    lines = [
+        GENERATED,
+        "// name: create_nodes",
+        "// mode: write",
+        "// description: Create new nodes, each with all the labels of its model schema (ids must be new).",
+        f"// param rows: LIST<MAP> = {example}",
+        "// The unique constraint on Entity.id refuses an id that exists, failing the transaction.",
+        "UNWIND $rows AS row",
+    ]
+    for label in model.node_labels:
+        labels = ":".join(model.labels_of(label))
+        lines.append(
+            f"FOREACH (_ IN CASE WHEN row.label = '{label}' THEN [1] ELSE [] END |\n"
+            f"  CREATE (n:{labels}) SET n = row.props)"
+        )
+    lines.append("RETURN count(row) AS rows")
+    return "\n".join(lines) + "\n"
+
+
 def render_upsert_relationships(model: Model) -> str:
     root = model.root_label
     example = (
@@ -269,5 +292,8 @@ def generated_files(model: Model, repo_root: Path) -> dict[Path, str]:
         / "queries"
         / "write"
         / "upsert_relationships.cypher": render_upsert_relationships(model),
+        repo_root / "cypher" / "queries" / "write" / "create_nodes.cypher": render_create_nodes(
+            model
+        ),
         repo_root / "docs" / "model.md": render_docs(model),
     }

@@ -71,6 +71,60 @@ class ReadOnlyViolation(CrimegraphError):
     code = "forbidden"
 
 
+class Unauthenticated(CrimegraphError):
+    """No API key, or one that is unknown, malformed or revoked (the API adds
+    `WWW-Authenticate`)."""
+
+    status = 401
+    code = "unauthenticated"
+
+    def __init__(
+        self, message: str, *, reason: str = "", details: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.reason = reason or message  # for the audit log, never sent to the client
+
+
+class RoleRequired(CrimegraphError):
+    """The key is valid but its role is below what the route requires."""
+
+    status = 403
+    code = "insufficient_role"
+
+
+class LocalOnly(CrimegraphError):
+    """Authentication is disabled, and the request did not come from this machine."""
+
+    status = 403
+    code = "local_only"
+
+
+class RateLimited(CrimegraphError):
+    """The key (or client address) spent its request budget; retry after `retry_after` s."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(
+        self, message: str, *, retry_after: int, details: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+class UnsafeConfiguration(InvalidInput):
+    """Settings that would expose the API unprotected (auth disabled on a public address)."""
+
+    code = "unsafe_configuration"
+
+
+class AuditUnavailable(CrimegraphError):
+    """The audit log cannot be written: requests are refused rather than served unrecorded."""
+
+    status = 503
+    code = "audit_unavailable"
+
+
 class DatabaseUnavailable(CrimegraphError):
     """The graph database cannot be reached (or the schema is not applied yet)."""
 

@@ -243,6 +243,9 @@ FTM_FALLBACK: dict[str, str] = {
 FTM_DEFAULT_SCHEMA = "Note"  # labels the model does not know
 FTM_LINK_SCHEMA = "UnknownLink"  # relationships without a fitting FtM schema
 FTM_LINK_ROLE = "role"  # UnknownLink property that names the relationship type
+# Top-level key of every entity to_ftm writes: the node or relationship exactly as crimegraph
+# holds it, so an import restores it without loss. FtM tools ignore keys they do not know.
+FTM_EXTENSION = "crimegraph"
 # Link schemata that are not FtM edges: (property for from_id, property for to_id).
 _FTM_LINK_ENDS: dict[str, tuple[str, str]] = {"Mention": ("document", "resolved")}
 # crimegraph property -> FtM property, applied where the entity's schema has that property.
@@ -267,6 +270,7 @@ FTM_PROPERTIES: dict[str, str] = {
     "facility_type": "propertyType",
     "relationship": "relationship",
     "role": "role",
+    "text": "bodyText",
 }
 _PROVENANCE = ("id", "source_ids", "quote", "quotes")  # placed by to_ftm itself
 
@@ -394,7 +398,8 @@ def _ftm_fill(
         if target is None or key in skip or not entity.add(target, value):
             entity.leftovers.append(f"{key}: {_ftm_text(value)}")
     source_ids = [s for s in props.get("source_ids") or [] if isinstance(s, str)]
-    entity.add("proof", source_ids)
+    # A document cites itself; FtM refuses an entity that references itself.
+    entity.add("proof", [s for s in source_ids if s != entity.id])
     quotes = [props["quote"]] if isinstance(props.get("quote"), str) else []
     entity.add("summary", [*quotes, *(props.get("quotes") or [])])
     for source_id in source_ids:
@@ -436,6 +441,11 @@ def to_ftm(snapshot: Snapshot, model: Model | None = None) -> str:
     `sourceUrl` from the sources; node labels (but the root) go to `keywords`; anything
     else (grading, dates in words, kinds, FtM-invalid values) to one `description` value,
     "crimegraph: key: value; ...". Every entity is validated by the followthemoney model.
+
+    Every entity also carries the top-level key FTM_EXTENSION (`crimegraph`), which FtM
+    tools ignore: `{"labels", "properties"}` for a node, `{"type", "from", "to",
+    "properties"}` for a relationship, `{"labels", "reference": true}` for a source that is
+    cited but not part of the snapshot. graph.imports prefers it to the lossy FtM mapping.
     """
     model = model or _default_model()
     nodes, relationships = _checked(snapshot)
@@ -454,6 +464,10 @@ def to_ftm(snapshot: Snapshot, model: Model | None = None) -> str:
         schemas[node["id"]] = schema
         names[node["id"]] = str(node["properties"].get("name") or node["id"])
         entities[node["id"]] = _ftm_validated(entity.data())
+        entities[node["id"]][FTM_EXTENSION] = {
+            "labels": sorted(labels),
+            "properties": dict(sorted(node["properties"].items())),
+        }
     for source_id in sorted(set(sources) - set(entities)):
         fields = {k: v for k, v in sources[source_id].items() if k != "id"}
         entity = _FtmEntity(source_id, _ftm_schema("Document"))
@@ -461,6 +475,10 @@ def to_ftm(snapshot: Snapshot, model: Model | None = None) -> str:
         if "fileName" not in entity.properties:
             entity.add("fileName", source_id)
         entities[source_id] = _ftm_validated(entity.data())
+        entities[source_id][FTM_EXTENSION] = {
+            "labels": sorted(model.labels_of("Document")),
+            "reference": True,
+        }
     lines = [canonical_json(entities[entity_id]) for entity_id in sorted(entities)]
     for rel in relationships:
         ends = schemas[rel["from_id"]], schemas[rel["to_id"]]
@@ -475,7 +493,14 @@ def to_ftm(snapshot: Snapshot, model: Model | None = None) -> str:
         elif schema.get("name") is not None and schema.is_a("Mention"):
             entity.add("name", names[rel["to_id"]])
         _ftm_fill(entity, rel["properties"], sources, skip)
-        lines.append(canonical_json(_ftm_validated(entity.data())))
+        data = _ftm_validated(entity.data())
+        data[FTM_EXTENSION] = {
+            "type": rel["type"],
+            "from": rel["from_id"],
+            "to": rel["to_id"],
+            "properties": dict(sorted(rel["properties"].items())),
+        }
+        lines.append(canonical_json(data))
     return "".join(line + "\n" for line in lines)
 
 

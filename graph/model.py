@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -25,6 +25,7 @@ PropertyType = Literal["string", "text", "integer", "float", "boolean", "date", 
 DatePrecision = Literal["year", "month", "day"]
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_GRADING = re.compile(r"^([A-F])([1-6])$")
 _LABEL = re.compile(r"^[A-Z][A-Za-z]*$")
 _REL_TYPE = re.compile(r"^[A-Z][A-Z_]*$")
 _PROPERTY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -108,6 +109,24 @@ def parse_partial_date(value: object) -> PartialDate:
             raise ValueError(f"{text!r} has no month {month}")
         return PartialDate(text, "month")
     return PartialDate(year, "year")
+
+
+def parse_grading(value: object) -> tuple[str, int] | None:
+    """An Admiralty code such as "B2" as (reliability, credibility); None if it is not one."""
+    match = _GRADING.match(str(value))
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def store_value(name: str, value: object, props: dict[str, Any]) -> None:
+    """Put a checked value into props; a partial date becomes its text, `<name>_precision`
+    and, when the day is known, `<name>_day`."""
+    if isinstance(value, PartialDate):
+        props[name] = value.iso
+        props[f"{name}_precision"] = value.precision
+        if value.day is not None:
+            props[f"{name}_day"] = value.day
+    else:
+        props[name] = value
 
 
 def check_value(spec: PropertySpec, value: object) -> object:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,9 +38,37 @@ class Settings(BaseSettings):
     engine_start_timeout: float = Field(90.0, description="seconds to wait for the engine")
 
     query_timeout: float = Field(15.0, gt=0, description="seconds before a query is cancelled")
+    import_timeout: float = Field(
+        1800.0, gt=0, description="seconds an import's one write transaction may take"
+    )
     retry_time: float = Field(1.0, ge=0, description="seconds a failed transaction is retried")
     cypher_dir: Path = Field(REPO_ROOT / "cypher", description="schema and named queries")
     seed_dir: Path = Field(REPO_ROOT / "seed", description="seed data and documents")
 
     host: str = Field("127.0.0.1", description="address the API binds to")
     port: int = Field(8000, description="port the API listens on")
+
+    # Security (docs/security.md).
+    auth: Literal["keys", "disabled"] = Field(
+        "keys",
+        description="keys: every request needs an API key; disabled: UNSAFE, loopback host only",
+    )
+    key_cache_seconds: float = Field(
+        5.0, ge=0, description="seconds an API key lookup is cached (a revocation's delay)"
+    )
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1, description="largest request body")
+    max_import_bytes: int = Field(
+        200 * 1024 * 1024, ge=1, description="largest request body of POST /api/v1/imports"
+    )
+    rate_limit_per_minute: int = Field(
+        600, ge=0, description="requests per minute per API key (0 = no limit)"
+    )
+    rate_limit_burst: int = Field(120, ge=1, description="requests a key may send at once")
+    audit_dir: Path | None = Field(
+        None, description="where the append-only audit log is written (default data_dir/audit)"
+    )
+
+    @property
+    def audit_path(self) -> Path:
+        """The audit log file (one hash chain per file)."""
+        return (self.audit_dir or self.data_dir / "audit") / "audit.jsonl"

@@ -20,6 +20,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 from neo4j import time as neo4j_time
 
+from graph.audit import note_query
 from graph.dialect import (
     CypherStatement,
     Dialect,
@@ -165,9 +166,13 @@ class Store:
         """Run a named query (read or write, per its header) and return its rows."""
         query = self.queries[name]
         bound = query.bind(self._with_engine_params(query, params or {}))
+        note = note_query(name)  # the request's audit record lists the queries it ran
         if query.mode == "read":
-            return self._read_with_deadline(query, bound)
-        return self._execute(query, self._write_driver, neo4j.WRITE_ACCESS, [(query, bound)])[0]
+            rows = self._read_with_deadline(query, bound)
+        else:
+            rows = self._execute(query, self._write_driver, neo4j.WRITE_ACCESS, [(query, bound)])[0]
+        note.rows = len(rows)
+        return rows
 
     def run_analyst_text(
         self, text: str, params: Mapping[str, Any], row_cap: int
@@ -208,16 +213,19 @@ class Store:
                     raise
                 raise translated from exc
 
+        note = note_query("analyst")
         # A pool of its own: analysts' queries, which ArcadeDB lets run past their timeout,
         # can never take the threads the investigators' reads need.
         future = self._analysts.submit(execute)
         try:
-            return future.result(timeout=self.timeout + 1.0)
+            columns, rows, truncated = future.result(timeout=self.timeout + 1.0)
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise QueryTimeout(
                 f"the query took longer than {self.timeout:g} s and was abandoned"
             ) from None
+        note.rows = len(rows)
+        return columns, rows, truncated
 
     def _with_engine_params(self, query: NamedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
         values = dict(params)
@@ -249,8 +257,11 @@ class Store:
         steps: Iterable[WriteStep],
         progress: Callable[[int, WriteStep, list[Row]], None] | None = None,
         label: str = "batch",
+        timeout: float | None = None,
     ) -> list[list[Row]]:
-        """Run several named write queries in ONE transaction: all apply, or none does."""
+        """Run several named write queries in ONE transaction: all apply, or none does.
+        `timeout` (seconds) replaces the store's query timeout for this one transaction
+        (a large import needs longer than a request)."""
         step_list = list(steps)
         bound: list[tuple[NamedQuery, dict[str, Any]]] = []
         for step in step_list:
@@ -260,6 +271,8 @@ class Store:
             bound.append((query, query.bind(step.params)))
         if not bound:
             return []
+        for step in step_list:
+            note_query(step.query)
         on_step: Callable[[int, list[Row]], None] | None = None
         if progress is not None:
             report = progress
@@ -268,7 +281,7 @@ class Store:
                 report(index, step_list[index], rows)
 
         return self._execute(
-            bound[0][0], self._write_driver, neo4j.WRITE_ACCESS, bound, on_step, label
+            bound[0][0], self._write_driver, neo4j.WRITE_ACCESS, bound, on_step, label, timeout
         )
 
     def _execute(
@@ -279,10 +292,11 @@ class Store:
         statements: Sequence[tuple[NamedQuery, dict[str, Any]]],
         on_step: Callable[[int, list[Row]], None] | None = None,
         label: str | None = None,
+        timeout: float | None = None,
     ) -> list[list[Row]]:
         name = label or first.name
 
-        @unit_of_work(timeout=self.timeout, metadata={"query": name})
+        @unit_of_work(timeout=timeout or self.timeout, metadata={"query": name})
         def work(tx: ManagedTransaction) -> list[list[Row]]:
             results: list[list[Row]] = []
             for index, (query, params) in enumerate(statements):

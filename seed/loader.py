@@ -18,13 +18,14 @@ from typing import Any
 import yaml
 
 from graph.errors import SeedDataError
-from graph.model import Model, PartialDate, PropertySpec, check_value
+from graph.model import Model, PropertySpec, check_value
+from graph.model import parse_grading as _grading
+from graph.model import store_value as _store_value
 from graph.store import Store, WriteStep
 from graph.text import collapse_whitespace, search_text, stable_id
 
 BATCH_SIZE = 500
 MAX_REPORTED_ERRORS = 50
-_GRADING = re.compile(r"^([A-F])([1-6])$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _RECORD_FIELDS = {
     "documents": {
@@ -167,22 +168,6 @@ def read_records(data_dir: Path) -> tuple[list[Record], list[Problem]]:
                     continue
                 records.append(record)
     return records, problems
-
-
-def _grading(value: object) -> tuple[str, int] | None:
-    match = _GRADING.match(str(value))
-    return (match.group(1), int(match.group(2))) if match else None
-
-
-def _store_value(name: str, value: object, props: dict[str, Any]) -> None:
-    """Put a checked value into props; a partial date becomes text, precision and day."""
-    if isinstance(value, PartialDate):
-        props[name] = value.iso
-        props[f"{name}_precision"] = value.precision
-        if value.day is not None:
-            props[f"{name}_day"] = value.day
-    else:
-        props[name] = value
 
 
 def _check_properties(

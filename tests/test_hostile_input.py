@@ -12,10 +12,11 @@ so the request reaches the code behind the slot. For every response:
 
 - no 5xx, and the status is one the operation documents;
 - an error has the one error shape, `{"error": {status, code, message, details}}`;
-- afterwards the seed graph (every node and relationship with all its properties, as
-  `canonical_dump` returns it) hashes to the value recorded before the run. Snapshots are
-  the API's one legitimate write: `:Snapshot` nodes are compared apart, and those present
-  before the run must still be there, unchanged.
+- afterwards the canary (the seed graph and a snapshot: every node and relationship with
+  all its properties, as `canonical_dump` returns them) is still there, its counts and
+  content hash unchanged. A read route adds nothing either (snapshots aside: freezing one
+  is a read's legitimate record); the documented write routes (ingesting a document,
+  deciding a candidate, an import) may add records, never alter the canary's.
 
 The analysts' endpoint (`POST /api/v1/cypher`) must also answer 403 for every corpus
 string that would write.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -334,18 +334,32 @@ def check_error_shape(response: Response) -> None:
 # --- the canary: the whole graph, hashed -------------------------------------------------
 
 
-def graph_state(store: Store) -> tuple[tuple[int, int, str], dict[str, Any]]:
-    """(nodes, relationships, sha256) of everything but snapshots, and the snapshots."""
-    rows = store.run("canonical_dump")
-    snapshots = {
-        r["id"]: r for r in rows if r["kind"] == "node" and "Snapshot" in (r["labels"] or [])
+Records = dict[tuple[str, str], dict[str, Any]]
+
+# Routes whose purpose is to add records to the graph (each adds, never alters).
+WRITE_ROUTES = frozenset(
+    {
+        "POST /api/v1/documents",
+        "POST /api/v1/imports",
+        "POST /api/v1/review/candidates/{candidate_id}/accept",
+        "POST /api/v1/review/candidates/{candidate_id}/reject",
+        "POST /api/v1/resolution/decisions",
+        "POST /api/v1/resolution/decisions/{decision_id}/undo",
     }
-    graph = [r for r in rows if r["id"] not in snapshots or r["kind"] != "node"]
-    digest = hashlib.sha256(
-        json.dumps(graph, sort_keys=True, default=str, ensure_ascii=False).encode()
-    ).hexdigest()
-    nodes = sum(1 for r in graph if r["kind"] == "node")
-    return (nodes, len(graph) - nodes, digest), snapshots
+)
+
+
+def graph_records(store: Store) -> Records:
+    """Every node and relationship, keyed by kind and id."""
+    return {(r["kind"], r["id"]): r for r in store.run("canonical_dump")}
+
+
+def digest(records: Records) -> tuple[int, int, str]:
+    """(nodes, relationships, sha256) of a set of records."""
+    rows = [records[key] for key in sorted(records)]
+    text = json.dumps(rows, sort_keys=True, default=str, ensure_ascii=False)
+    nodes = sum(1 for kind, _ in records if kind == "node")
+    return nodes, len(records) - nodes, hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -353,15 +367,25 @@ class Harness:
     client: TestClient
     store: Store
     seeded: Seeded
-    canary: tuple[int, int, str]
-    snapshots: dict[str, Any]
+    canary: Records
+    canary_digest: tuple[int, int, str]
     sent: dict[str, int]
 
-    def assert_graph_unchanged(self) -> None:
-        canary, snapshots = graph_state(self.store)
-        assert canary == self.canary, "the seed graph changed"
-        for snapshot_id, row in self.snapshots.items():
-            assert snapshots.get(snapshot_id) == row, f"snapshot {snapshot_id} changed"
+    def assert_graph_unchanged(
+        self, op_label: str | None = None, before: Records | None = None
+    ) -> None:
+        """The canary is intact; after a read route (op_label not a write route), nothing
+        but snapshots was added since `before`."""
+        now = graph_records(self.store)
+        still = {key: now[key] for key in self.canary if key in now}
+        assert digest(still) == self.canary_digest, "the canary subgraph changed"
+        if before is not None and op_label not in WRITE_ROUTES:
+            added = [
+                key
+                for key in now.keys() - before.keys()
+                if "Snapshot" not in (now[key]["labels"] or [])
+            ]
+            assert not added, f"{op_label} added records: {sorted(added)[:5]}"
 
 
 @pytest.fixture(scope="module")
@@ -375,10 +399,10 @@ def harness(engine: EngineHandle, settings: Settings, seeded_module: Store) -> I
                 ids.setdefault(label, row["id"])
         created = client.post("/api/v1/snapshots", json={"entity_ids": [ids["Person"]]})
         assert created.status_code == 201, created.text
-        canary, snapshots = graph_state(seeded_module)
+        canary = graph_records(seeded_module)
         sent: dict[str, int] = {}
         yield Harness(
-            client, seeded_module, Seeded(ids, created.json()["id"]), canary, snapshots, sent
+            client, seeded_module, Seeded(ids, created.json()["id"]), canary, digest(canary), sent
         )
         print(f"\nhostile input: {len(CORPUS)} corpus strings, {sum(sent.values())} requests")
 
@@ -400,7 +424,7 @@ def test_every_operation_has_its_string_slots_found() -> None:
 @pytest.mark.parametrize("op", [op for op in OPERATIONS if op.slots()], ids=lambda op: op.label)
 def test_hostile_strings_in_every_slot(harness: Harness, op: Operation) -> None:
     problems: list[str] = []
-    started = time.monotonic()
+    before = graph_records(harness.store)
     for where, slot in op.slots():
         variants = [(entry, entry.value) for entry in CORPUS]
         if op.label == "POST /api/v1/cypher" and slot == ("query",):
@@ -421,8 +445,7 @@ def test_hostile_strings_in_every_slot(harness: Harness, op: Operation) -> None:
                     check_error_shape(response)
                 except AssertionError as exc:
                     problems.append(f"[{entry.name} in {where_slot}] error shape: {exc}")
-    harness.assert_graph_unchanged()
-    assert time.monotonic() - started < 60, "hostile input should be answered promptly"
+    harness.assert_graph_unchanged(op.label, before)
     assert not problems, f"{len(problems)} bad answer(s):\n" + "\n".join(problems)
 
 
@@ -432,6 +455,7 @@ def test_hostile_strings_in_every_slot(harness: Harness, op: Operation) -> None:
 def test_the_analysts_endpoint_refuses_every_writing_string(
     harness: Harness, entry: Hostile
 ) -> None:
+    before = graph_records(harness.store)
     response = harness.client.post("/api/v1/cypher", json={"query": entry.value})
     harness.sent["POST /api/v1/cypher (writes)"] = (
         harness.sent.get("POST /api/v1/cypher (writes)", 0) + 1
@@ -439,7 +463,7 @@ def test_the_analysts_endpoint_refuses_every_writing_string(
     assert response.status_code == 403, response.text
     check_error_shape(response)
     assert response.json()["error"]["code"] == "forbidden"
-    harness.assert_graph_unchanged()
+    harness.assert_graph_unchanged("POST /api/v1/cypher", before)
 
 
 # --- found while probing: the same class of bug outside the string corpus ---------------
@@ -479,7 +503,8 @@ def test_an_integer_beyond_64_bits_is_a_422_not_a_500(
 ) -> None:
     """JSON integers are unbounded; Bolt's are 64-bit, and the driver raises OverflowError
     while packing the parameters."""
+    before = graph_records(harness.store)
     response = harness.client.post(path, json=body)
     assert response.status_code == 422, response.text
     check_error_shape(response)
-    harness.assert_graph_unchanged()
+    harness.assert_graph_unchanged(f"POST {path}", before)

@@ -12,8 +12,10 @@
 // Dates are partial ISO text. Comparing a date and a bound cut to the shorter of the two
 // tests whether the periods overlap: "2024-04" lies within from "2024-04-10", and
 // "2024-04-12" within to "2024-04". Undated events appear only when no bound is given.
+// An event an analyst merged into another appears once, as the one it joined.
 MATCH (e:Event)
 WHERE any(label IN labels(e) WHERE label IN $labels)
+  AND e.merged_into IS NULL
   AND e.confidence >= $min_confidence
   AND e.reliability <= $max_reliability AND e.credibility <= $max_credibility
   AND ((e.date IS NULL AND $since = '0000' AND $until = '9999')

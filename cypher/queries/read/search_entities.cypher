@@ -6,9 +6,11 @@
 // param label: STRING = "Entity"
 // param limit: INTEGER = 50
 // The index holds names folded to lower case without accents: search for `la sante`.
-// $label "Entity" means any label, since every node carries it.
+// $label "Entity" means any label, since every node carries it. An entity merged into
+// another by an analyst's decision is found through the one it joined (its names are
+// aliases there), not by itself.
 CALL db.index.fulltext.queryNodes($fulltext_index, $q) YIELD node, score
-WHERE $label IN labels(node)
+WHERE $label IN labels(node) AND node.merged_into IS NULL
 RETURN node.id AS id, node.name AS name, node.aliases AS aliases, labels(node) AS labels,
        node.description AS description, score
 ORDER BY score DESC, id

@@ -1,0 +1,14 @@
+// name: event_claims
+// mode: read
+// description: Every event (merged-away ones too) with its date and status claims, the dated events that are PART_OF it, and their sources, for finding contradictions.
+MATCH (e:Event)
+OPTIONAL MATCH (part:Event)-[p:PART_OF]->(e)
+WHERE part.date IS NOT NULL
+WITH e, collect(CASE WHEN part IS NULL THEN null
+                     ELSE {id: part.id, name: part.name, date: part.date,
+                           date_precision: part.date_precision, quote: part.quote,
+                           source_ids: part.source_ids, link_id: p.id} END) AS parts
+RETURN e.id AS id, e.name AS name, labels(e) AS labels, e.date AS date,
+       e.date_precision AS date_precision, e.date_text AS date_text, e.status AS status,
+       e.quote AS quote, e.source_ids AS source_ids, e.merged_into AS merged_into, parts
+ORDER BY id

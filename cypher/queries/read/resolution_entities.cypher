@@ -1,0 +1,16 @@
+// name: resolution_entities
+// mode: read
+// description: Live entities (documents and merged-away entities aside; all of them, or those with these ids) with what duplicate detection compares: names, identifying properties, sources, neighbours.
+// param ids: LIST<STRING> = []
+// An empty list means every live entity. Neighbours are the entities linked by anything but
+// MENTIONS: two records of one thing tend to share them.
+MATCH (n:Entity)
+WHERE NOT n:Document AND n.merged_into IS NULL AND (size($ids) = 0 OR n.id IN $ids)
+OPTIONAL MATCH (n)-[r]-(m:Entity)
+WHERE type(r) <> 'MENTIONS' AND m.id <> n.id
+WITH n, collect(DISTINCT m.id) AS neighbour_ids
+RETURN n.id AS id, n.name AS name, n.aliases AS aliases, labels(n) AS labels,
+       n.date AS date, n.date_precision AS date_precision, n.nationality AS nationality,
+       n.country AS country, n.source_ids AS source_ids, n.dataset_ids AS dataset_ids,
+       neighbour_ids
+ORDER BY id

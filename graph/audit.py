@@ -1,0 +1,417 @@
+"""The audit trail: one JSON line per request, append-only, hash-chained (docs/security.md).
+
+Each record holds `prev_hash` (the previous record's `hash`; 64 zeros for the first) and
+`hash` = SHA-256 over the previous hash and the record's canonical JSON (sorted keys, no
+spaces, ASCII, without `hash`). The API only ever appends (the file is opened O_APPEND,
+write-only, mode 0600; nothing here truncates or rewrites it); an edit, insertion or deletion
+anywhere breaks the chain, and `verify()` names the first broken record. Someone who can
+rewrite the whole file can also rebuild the chain: a deployment ships the file to write-once
+storage and keeps the head hash elsewhere.
+
+Several processes may append to one file: an exclusive `flock` around each append keeps one
+chain, and each process re-reads the tail when another has written since.
+
+The request's context (who, which named queries ran, what was denied and why) is collected
+in a context variable, so graph.store can note each query without knowing about HTTP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import fcntl
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graph.errors import AuditUnavailable, InvalidInput
+
+if TYPE_CHECKING:
+    from graph.auth import Principal
+
+GENESIS = "0" * 64
+OUTCOMES = ("allowed", "denied", "error")
+MAX_PARAM_CHARS = 500
+MAX_PARAMS = 50
+MAX_DETAIL_CHARS = 20_000
+_TOKEN = re.compile(r"cg_([0-9a-f]{12})_[0-9a-f]{64}")
+_BLOCK = 64 * 1024
+
+
+# ---------------------------------------------------------------------------------------------
+# The request's context
+
+
+@dataclass
+class QueryNote:
+    """A named query a request ran, with its row count when it finished."""
+
+    name: str
+    rows: int | None = None
+
+
+@dataclass
+class RequestAudit:
+    """What one request did, filled in as it runs and written when its response is done."""
+
+    principal: Principal | None = None
+    auth_failure: str | None = None
+    route: str | None = None
+    denied_reason: str | None = None
+    queries: list[QueryNote] = field(default_factory=list)
+    result_items: int | None = None
+    details: dict[str, str] = field(default_factory=dict)
+    body_bytes: int = 0
+    body_hash: Any = field(default_factory=hashlib.sha256)  # hashlib object
+
+
+_CURRENT: contextvars.ContextVar[RequestAudit | None] = contextvars.ContextVar(
+    "crimegraph_request_audit", default=None
+)
+
+
+def current() -> RequestAudit | None:
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def activate(ctx: RequestAudit) -> Iterator[RequestAudit]:
+    """Make ctx the current request's context (worker threads inherit it)."""
+    token = _CURRENT.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _CURRENT.reset(token)
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """Queries run inside are not the request's own (the API key lookup)."""
+    token = _CURRENT.set(None)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def note_query(name: str) -> QueryNote:
+    """Record that the current request runs named query `name`; set `.rows` when it is done.
+    Outside a request (CLI, tests) the note goes nowhere."""
+    note = QueryNote(name)
+    ctx = _CURRENT.get()
+    if ctx is not None:
+        ctx.queries.append(note)
+    return note
+
+
+def note_result_items(count: int) -> None:
+    """Record how many items (entities, links, rows) the current request returns."""
+    ctx = _CURRENT.get()
+    if ctx is not None:
+        ctx.result_items = count
+
+
+def note_detail(name: str, text: str) -> None:
+    """Keep one piece of a request body whole in its record, where a size and hash are not
+    enough: the analysts' Cypher text (up to MAX_DETAIL_CHARS, tokens redacted)."""
+    ctx = _CURRENT.get()
+    if ctx is not None:
+        cut = redact(text)
+        if len(cut) > MAX_DETAIL_CHARS:
+            cut = f"{cut[:MAX_DETAIL_CHARS]}... ({len(text)} chars)"
+        ctx.details[name] = cut
+
+
+def note_denied(reason: str) -> None:
+    """Record that the current request was refused for `reason` although its status does not
+    say so (a handling-restricted item answered 404): the audit outcome becomes `denied`."""
+    ctx = _CURRENT.get()
+    if ctx is not None:
+        ctx.denied_reason = reason
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def canonical(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
+        "ascii"
+    )
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and the record's canonical JSON (without `hash`)."""
+    body = {k: v for k, v in record.items() if k != "hash"}
+    return hashlib.sha256(str(record["prev_hash"]).encode("ascii") + canonical(body)).hexdigest()
+
+
+def redact(text: str) -> str:
+    """Tokens pasted into a URL never reach the log: only their public key id does."""
+    return _TOKEN.sub(r"cg_\1_<redacted>", text)
+
+
+def summarise_params(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Query and path parameters for a record: repeated names as lists, long values cut,
+    tokens redacted."""
+    out: dict[str, Any] = {}
+    for name, value in pairs[:MAX_PARAMS]:
+        name = redact(name)[:MAX_PARAM_CHARS]
+        text = redact(value)
+        if len(text) > MAX_PARAM_CHARS:
+            text = f"{text[:MAX_PARAM_CHARS]}... ({len(value)} chars)"
+        if name in out:
+            previous = out[name]
+            out[name] = [*previous, text] if isinstance(previous, list) else [previous, text]
+        else:
+            out[name] = text
+    if len(pairs) > MAX_PARAMS:
+        out["..."] = f"{len(pairs) - MAX_PARAMS} more parameters"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+class AuditLog:
+    """Appends records to one file. It has no method that removes or changes a record."""
+
+    def __init__(self, path: Path, *, fsync: bool = True) -> None:
+        self.path = path
+        self.fsync = fsync
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._seq = 0
+        self._prev = GENESIS
+        self._known: tuple[int, int] | None = None  # (inode, size) after our last write
+
+    def _open(self) -> int:
+        """The append descriptor, reopened if the file was moved away (rotation)."""
+        if self._fd is not None:
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(self._fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return self._fd
+            os.close(self._fd)
+            self._fd = None
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._fd = fd
+        return fd
+
+    def append(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Add `time`, `seq`, `prev_hash` and `hash` to entry, write it as one line, fsync;
+        return the written record. AuditUnavailable if the file cannot be written."""
+        with self._lock:
+            try:
+                return self._append(entry)
+            except OSError as exc:
+                raise AuditUnavailable(
+                    f"the audit log {self.path} cannot be written: {exc.strerror}"
+                ) from exc
+
+    def _append(self, entry: dict[str, Any]) -> dict[str, Any]:
+        fd = self._open()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            stat = os.fstat(fd)
+            prefix = b""
+            if self._known != (stat.st_ino, stat.st_size) and stat.st_size > 0:
+                # Another process wrote since, or this is our first write: continue its chain.
+                seq, prev, ends_with_newline = last_link(self.path)
+                self._seq, self._prev = seq, prev
+                if not ends_with_newline:
+                    prefix = b"\n"  # a torn line (a crash mid-write) stays on its own line
+            # The time is taken under the lock, so times never go back along the file.
+            record = {**entry, "time": now_iso(), "seq": self._seq + 1, "prev_hash": self._prev}
+            record["hash"] = record_hash(record)
+            data = prefix + canonical(record) + b"\n"
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+            if self.fsync:
+                os.fsync(fd)
+            self._seq, self._prev = record["seq"], record["hash"]
+            self._known = (stat.st_ino, stat.st_size + len(data))
+            return record
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+def last_link(path: Path) -> tuple[int, str, bool]:
+    """(seq, hash) of the last complete record of a file, and whether it ends with a newline;
+    (0, GENESIS, True) for an empty file."""
+    ends_with_newline = True
+    for index, line in enumerate(_reverse_lines(path)):
+        if index == 0:
+            ends_with_newline = line.endswith(b"\n")
+        try:
+            record = json.loads(line)
+            return int(record["seq"]), str(record["hash"]), ends_with_newline
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn or damaged line: verify() reports it
+    return 0, GENESIS, ends_with_newline
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    records: int  # records checked (up to the first broken one)
+    head_seq: int  # last good record's seq (0: none)
+    head_hash: str  # last good record's hash: keep it elsewhere to detect a rebuilt chain
+    starts_after: str  # the first record's prev_hash (GENESIS unless the file was rotated)
+    broken_line: int | None = None  # 1-based line number of the first broken record
+    broken_seq: int | None = None
+    reason: str | None = None
+
+
+def verify(path: Path, expect_prev: str | None = None) -> VerifyResult:
+    """Walk the chain from the first line; stop at the first record that does not link.
+    The first record must follow GENESIS (or `expect_prev`, the head hash of the file rotated
+    out before it; when neither is given and seq > 1, any start is accepted and reported)."""
+    prev: str | None = None
+    seq = 0
+    starts_after = GENESIS
+    count = 0
+    if not path.exists():
+        return VerifyResult(True, 0, 0, GENESIS, GENESIS)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            record_seq: int | None = None
+            try:
+                record = json.loads(raw)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+                record_seq, claimed, record_prev = (
+                    record["seq"],
+                    record["hash"],
+                    record["prev_hash"],
+                )
+                if not isinstance(record_seq, int) or not isinstance(record_prev, str):
+                    raise ValueError("seq or prev_hash has the wrong type")
+                if prev is None:
+                    starts_after = record_prev
+                    if expect_prev is not None and record_prev != expect_prev:
+                        raise ValueError("the first record does not follow the expected hash")
+                    if expect_prev is None and record_seq == 1 and record_prev != GENESIS:
+                        raise ValueError("record 1 does not start from the genesis hash")
+                elif record_seq != seq + 1:
+                    raise ValueError(f"seq {record_seq} follows {seq}")
+                elif record_prev != prev:
+                    raise ValueError("prev_hash is not the previous record's hash")
+                if record_hash(record) != claimed:
+                    raise ValueError("the record was changed: its hash does not match")
+            except (ValueError, KeyError) as exc:
+                reason = str(exc) if isinstance(exc, ValueError) else f"no field {exc}"
+                if isinstance(exc, json.JSONDecodeError):
+                    reason = "not a complete JSON record"
+                return VerifyResult(
+                    False, count, seq, prev or GENESIS, starts_after, number, record_seq, reason
+                )
+            prev, seq, count = claimed, record_seq, count + 1
+    return VerifyResult(True, count, seq, prev or GENESIS, starts_after)
+
+
+def _reverse_lines(path: Path) -> Iterator[bytes]:
+    """The file's lines, last first (with their newline, if any), read in blocks."""
+    if not path.exists():
+        return
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        position = handle.tell()
+        rest = b""
+        while position > 0:
+            step = min(_BLOCK, position)
+            position -= step
+            handle.seek(position)
+            chunk = handle.read(step) + rest
+            lines = chunk.splitlines(keepends=True)
+            rest = lines.pop(0) if position > 0 and lines else b""
+            for line in reversed(lines):
+                if line.strip():
+                    yield line
+        if rest.strip():
+            yield rest
+
+
+def _normal_time(value: str | datetime) -> str:
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    else:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(
+                f"since must be an ISO date-time, e.g. 2026-11-22T15:30:00Z, got {value!r}"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def read_records(
+    path: Path,
+    *,
+    key_id: str | None = None,
+    route: str | None = None,
+    outcome: str | None = None,
+    since: str | datetime | None = None,
+    limit: int = 100,
+    cursor: int | None = None,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Records newest first, filtered; with `cursor` (a seq) only older ones. Returns the
+    page and the cursor for the next page (None when the file has no older records)."""
+    if outcome is not None and outcome not in OUTCOMES:
+        raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}")
+    after = _normal_time(since) if since is not None else None
+    page: list[dict[str, Any]] = []
+    for line in _reverse_lines(path):
+        try:
+            record = json.loads(line)
+            seq = int(record["seq"])
+        except (ValueError, KeyError, TypeError):
+            continue  # damaged lines are verify()'s to report
+        if cursor is not None and seq >= cursor:
+            continue
+        if after is not None and str(record.get("time", "")) < after:
+            break  # older records are older still
+        if key_id is not None and record.get("key_id") != key_id:
+            continue
+        if route is not None and record.get("route") != route:
+            continue
+        if outcome is not None and record.get("outcome") != outcome:
+            continue
+        page.append(record)
+        if len(page) == limit:
+            return page, seq
+    return page, None
+
+
+def tail(path: Path, count: int) -> list[dict[str, Any]]:
+    """The last `count` records, oldest first."""
+    records, _ = read_records(path, limit=count)
+    return list(reversed(records))

@@ -1,0 +1,479 @@
+"""Imports and exports: a file goes in whole or not at all, says where each problem is, never
+overwrites a stored fact, can be traced to its Dataset, and an export imports back unchanged."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from graph.cli import main
+from graph.errors import InvalidInput
+from graph.export import FTM_EXTENSION
+from graph.imports import (
+    ImportOptions,
+    ImportRejected,
+    ImportSource,
+    export_graph,
+    render_export,
+    run_import,
+    split_csv_list,
+)
+from graph.model import Model
+from graph.settings import Settings
+from graph.store import Store
+from tests.conftest import totals
+
+DOC = "document-leak-1"
+DOC_TEXT = "Carlos Mendes leads the Harbour Crew, a smuggling network, the report says."
+
+
+def dump(store: Store) -> list[dict[str, Any]]:
+    return store.run("canonical_dump")
+
+
+def without_bookkeeping(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The graph apart from what an import adds by design: the Dataset record, and the
+    dataset's id in every node's and relationship's `dataset_ids`."""
+    kept = []
+    for row in rows:
+        if "Dataset" in row["labels"]:
+            continue
+        props = {k: v for k, v in row["properties"].items() if k != "dataset_ids"}
+        kept.append({**row, "properties": props})
+    return kept
+
+
+def ftm_lines(entities: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(e) + "\n" for e in entities).encode("utf-8")
+
+
+def ftm(entity_id: str, schema: str, **props: Any) -> dict[str, Any]:
+    values = {k: v if isinstance(v, list) else [v] for k, v in props.items()}
+    return {"id": entity_id, "schema": schema, "properties": values}
+
+
+def ftm_document(doc_id: str = DOC, text: str = DOC_TEXT) -> dict[str, Any]:
+    return ftm(doc_id, "Document", title="Leaked report", bodyText=text, retrievedAt="2026-11-01")
+
+
+def plain_dataset(prefix: str = "") -> bytes:
+    """A person, a network and a membership in plain FtM (no crimegraph key)."""
+    proof = {"proof": f"{prefix}{DOC}"}
+    return ftm_lines(
+        [
+            ftm_document(f"{prefix}{DOC}"),
+            ftm(
+                f"{prefix}p-1",
+                "Person",
+                name="Carlos Mendes",
+                alias=["El Puerto"],
+                birthDate="1980",
+                summary="Carlos Mendes leads the Harbour Crew",
+                **proof,
+            ),
+            ftm(
+                f"{prefix}o-1",
+                "Organization",
+                name="Harbour Crew",
+                keywords="CriminalNetwork",
+                summary="the Harbour Crew, a smuggling network",
+                **proof,
+            ),
+            ftm(
+                f"{prefix}m-1",
+                "Membership",
+                member=f"{prefix}p-1",
+                organization=f"{prefix}o-1",
+                role="leader",
+                summary="Carlos Mendes leads the Harbour Crew",
+                **proof,
+            ),
+        ]
+    )
+
+
+def rejected(store: Store, model: Model, data: bytes, name: str, **kw: Any) -> ImportRejected:
+    with pytest.raises(ImportRejected) as caught:
+        run_import(store, model, data, file_name=name, imported_by="test", **kw)
+    return caught.value
+
+
+# --- round trips -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["ftm", "csv"])
+def test_export_then_import_into_an_empty_graph_gives_the_same_graph(
+    seeded_store: Store, model: Model, fmt: str
+) -> None:
+    store = seeded_store
+    before = dump(store)
+    content, _, file_name = render_export(export_graph(store), fmt, model)
+    store.run("clear_graph")
+
+    result = run_import(store, model, content, file_name=file_name, imported_by="test")
+
+    assert result.created and result.dataset["format"] == fmt
+    after = dump(store)
+    assert without_bookkeeping(after) == before
+    dataset_id = result.dataset["id"]
+    items = [row for row in after if "Dataset" not in row["labels"]]
+    assert all(row["properties"]["dataset_ids"] == [dataset_id] for row in items)
+    assert (result.dataset["nodes"], result.dataset["relationships"]) == totals(store)
+
+    # The same file again: nothing is written, the first import's record comes back.
+    again = run_import(store, model, content, file_name="renamed", imported_by="other")
+    assert not again.created and again.dataset == result.dataset
+    assert dump(store) == after
+
+
+def test_export_of_an_imported_graph_imports_back_over_itself(store: Store, model: Model) -> None:
+    run_import(store, model, plain_dataset(), file_name="a.ftm.jsonl", imported_by="test")
+    content, _, _ = render_export(export_graph(store), "ftm", model)
+    before = dump(store)
+    result = run_import(store, model, content, file_name="again.jsonl", imported_by="test")
+    assert result.created and result.dataset["new_nodes"] == 0
+    after = without_bookkeeping(dump(store))
+    assert after == without_bookkeeping(before)
+    person = next(r for r in dump(store) if r["id"] == "p-1")
+    assert len(person["properties"]["dataset_ids"]) == 2  # traced to both imports
+
+
+def test_every_exported_entity_carries_the_crimegraph_key(
+    seeded_module: Store, model: Model
+) -> None:
+    snapshot = export_graph(seeded_module)
+    content, media_type, _ = render_export(snapshot, "ftm", model)
+    assert media_type == "application/x-ndjson"
+    lines = [json.loads(line) for line in content.decode().splitlines()]
+    assert len(lines) == len(snapshot["nodes"]) + len(snapshot["relationships"])
+    node = next(x for x in lines if x["schema"] == "Person")
+    assert set(node[FTM_EXTENSION]) == {"labels", "properties"}
+    assert "search_text" not in node[FTM_EXTENSION]["properties"]
+    link = next(x for x in lines if "type" in x[FTM_EXTENSION])
+    assert set(link[FTM_EXTENSION]) == {"type", "from", "to", "properties"}
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+def test_plain_ftm_maps_schemata_properties_and_provenance(store: Store, model: Model) -> None:
+    result = run_import(
+        store, model, plain_dataset(), file_name="leak.ftm.jsonl", imported_by="analyst-1"
+    )
+    ds = result.dataset
+    assert (ds["nodes"], ds["relationships"], ds["imported_by"]) == (3, 1, "analyst-1")
+    assert result.ignored == {"Person.birthDate": 1}  # no place for it in the model: said so
+    rows = {r["id"]: r for r in dump(store)}
+    person, network, doc = rows["p-1"], rows["o-1"], rows[DOC]
+    assert person["labels"] == ["Entity", "Person"]
+    assert network["labels"] == ["CriminalNetwork", "Entity", "Organization"]  # keywords
+    assert doc["labels"] == ["Document", "Entity"]
+    assert person["properties"]["aliases"] == ["El Puerto"]
+    assert person["properties"]["search_text"] == "carlos mendes\nel puerto"
+    assert person["properties"]["source_ids"] == [DOC]
+    assert person["properties"]["quote"] == "Carlos Mendes leads the Harbour Crew"
+    assert (person["properties"]["reliability"], person["properties"]["credibility"]) == ("F", 6)
+    assert person["properties"]["dataset_ids"] == [ds["id"]]
+    assert doc["properties"]["text"] == DOC_TEXT and doc["properties"]["source_ids"] == [DOC]
+    membership = rows["m-1"]
+    assert membership["labels"] == ["MEMBERSHIP"] and membership["properties"]["role"] == "leader"
+    assert (membership["from_id"], membership["to_id"]) == ("p-1", "o-1")
+    assert [d["id"] for d in store.run("datasets", {"limit": 10})] == [ds["id"]]
+
+
+def test_rows_without_provenance_need_a_source_document(store: Store, model: Model) -> None:
+    data = ftm_lines(
+        [ftm_document(), ftm("p-9", "Person", name="No Source"), ftm("p-8", "Person", name="B")]
+    )
+    error = rejected(store, model, data, "bare.jsonl")
+    fields = {(d["line"], d["field"]) for d in error.details}
+    assert fields == {(2, "properties.proof"), (3, "properties.proof")}
+    assert totals(store) == (0, 0)
+
+    options = ImportOptions(source_document=DOC, grading="C3", confidence=40)
+    result = run_import(store, model, data, file_name="bare.jsonl", options=options)
+    person = next(r for r in dump(store) if r["id"] == "p-9")["properties"]
+    assert person["source_ids"] == [DOC] and person["quote"] == "Leaked report"
+    assert (person["reliability"], person["credibility"], person["confidence"]) == ("C", 3, 40)
+    assert result.dataset["options"] != "{}"  # other options, another dataset
+
+
+def test_csv_files_per_label_and_type(store: Store, model: Model, tmp_path: Path) -> None:
+    files = {
+        "Document.csv": (
+            "id,name,title,text,retrieved,grading\n"
+            f'{DOC},Leak,Leaked report,"{DOC_TEXT}",2026-11-01,B2\n'
+        ),
+        "Person.csv": (
+            "id,name,aliases,source_ids,quote,confidence,grading\n"
+            f"p-1,Carlos Mendes,El Puerto|C\\|M,{DOC},Carlos Mendes leads the Harbour Crew,80,B2\n"
+        ),
+        "CriminalNetwork.csv": (
+            "id,name,activities,source_ids,quote,confidence,reliability,credibility\n"
+            f"n-1,Harbour Crew,smuggling|extortion,{DOC},the Harbour Crew,70,B,3\n"
+        ),
+        "Attack.csv": (
+            "id,name,date,source_ids,quote,confidence,grading\n"
+            f"a-1,Port attack,2024-04,{DOC},the report says,60,C3\n"
+            f"a-2,Dock attack,2024-04-12,{DOC},the report says,60,C3\n"
+        ),
+        "MEMBERSHIP.csv": (
+            "from,to,role,source_ids,quote,confidence,grading\n"
+            f"p-1,n-1,leader,{DOC},Carlos Mendes leads the Harbour Crew,80,B2\n"
+        ),
+    }
+    folder = tmp_path / "crew"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+    result = run_import(store, model, ImportSource.from_path(folder), imported_by="test")
+
+    assert result.dataset["format"] == "csv" and result.dataset["file_name"] == "crew"
+    rows = {r["id"]: r for r in dump(store)}
+    person = rows["p-1"]["properties"]
+    assert person["aliases"] == ["El Puerto", "C|M"]  # `\|` is a bar inside a value
+    assert (person["confidence"], person["reliability"], person["credibility"]) == (80, "B", 2)
+    assert person["quotes"] == ["Carlos Mendes leads the Harbour Crew"]
+    assert rows["n-1"]["properties"]["activities"] == ["smuggling", "extortion"]
+    assert rows["a-1"]["properties"]["date_precision"] == "month"
+    assert "date_day" not in rows["a-1"]["properties"]
+    assert rows["a-2"]["properties"]["date_day"] == "2024-04-12"  # a date, as the seed stores
+    assert rows[DOC]["properties"]["content_sha256"]
+    membership = next(r for r in rows.values() if r["labels"] == ["MEMBERSHIP"])
+    assert (membership["from_id"], membership["to_id"]) == ("p-1", "n-1")
+
+
+def test_csv_problems_name_file_line_and_column(store: Store, model: Model) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("Person.csv", f"id,name,confidence,source_ids,quote\np-1,A,high,{DOC},q\n")
+        zf.writestr("Facility.csv", f"id,name,source_ids,quote\nf-1,Fresnes,{DOC},q\n")
+        zf.writestr("Prisons.csv", "id,name\n")
+    error = rejected(store, model, archive.getvalue(), "bad.zip")
+    problems = {(d["file"], d["line"], d["field"]) for d in error.details}
+    assert ("bad.zip/Person.csv", 2, "confidence") in problems
+    assert ("bad.zip/Person.csv", 2, "source_ids") in problems  # no such document
+    assert ("bad.zip/Facility.csv", 2, "facility_type") in problems  # required
+    assert ("bad.zip/Prisons.csv", None, "-") in problems  # names no label
+    assert totals(store) == (0, 0)
+
+
+def test_snapshot_json_imports(seeded_store: Store, model: Model) -> None:
+    snapshot = export_graph(seeded_store)
+    before = dump(seeded_store)
+    seeded_store.run("clear_graph")
+    data = json.dumps(snapshot).encode()
+    result = run_import(seeded_store, model, data, file_name="graph.json", imported_by="t")
+    assert result.dataset["format"] == "snapshot"
+    assert without_bookkeeping(dump(seeded_store)) == before
+
+
+def test_list_cells_split_on_unescaped_bars() -> None:
+    assert split_csv_list("a|b") == ["a", "b"]
+    assert split_csv_list(r"a\|b|c") == ["a|b", "c"]
+    assert split_csv_list("a\\\\|b") == ["a\\", "b"]
+
+
+# --- all or nothing ---------------------------------------------------------------------------
+
+
+def test_one_bad_row_in_ten_thousand_rejects_the_file(seeded_store: Store, model: Model) -> None:
+    entities = [ftm_document()]
+    for i in range(5000):
+        entities.append(ftm(f"bulk-p-{i}", "Person", name=f"Person {i}", proof=DOC, summary="q"))
+    for i in range(4999):
+        end = f"bulk-p-{i + 1}" if i != 3000 else "bulk-p-missing"
+        entities.append(
+            ftm(
+                f"bulk-a-{i}",
+                "Associate",
+                person=f"bulk-p-{i}",
+                associate=end,
+                proof=DOC,
+                summary="q",
+            )
+        )
+    assert len(entities) == 10_000
+    bad_line = 1 + 5000 + 3000 + 1
+    before = dump(seeded_store)
+
+    error = rejected(seeded_store, model, ftm_lines(entities), "bulk.ftm.jsonl")
+
+    assert error.details == [
+        {
+            "file": "bulk.ftm.jsonl",
+            "line": bad_line,
+            "field": "properties.associate",
+            "message": "no entity 'bulk-p-missing' in the file or the graph",
+        }
+    ]
+    assert f"bulk.ftm.jsonl: line {bad_line}: properties.associate" in error.message
+    assert dump(seeded_store) == before
+
+
+def test_many_problems_are_reported_up_to_a_bound(store: Store, model: Model) -> None:
+    data = ftm_lines([ftm(f"x-{i}", "Person") for i in range(80)])
+    error = rejected(store, model, data, "many.jsonl")
+    assert len(error.details) == 50
+    assert "... and" in error.message and "160 problem(s)" in error.message
+
+
+def test_a_stored_fact_is_never_overwritten(seeded_store: Store, model: Model) -> None:
+    amra = seeded_store.run("search_entities", {"q": "amra", "label": "Person", "limit": 1})[0]
+    stored = next(r for r in dump(seeded_store) if r["id"] == amra["id"])["properties"]
+    doc_id = stored["source_ids"][0]
+    before = dump(seeded_store)
+
+    clash = ftm_lines([ftm(amra["id"], "Person", name="Someone Else", proof=doc_id, summary="q")])
+    error = rejected(seeded_store, model, clash, "clash.jsonl")
+    assert error.details[0]["field"] == "properties.name"
+    assert (
+        f"exists with name {stored['name']!r}; the file says 'Someone Else'"
+        in (error.details[0]["message"])
+    )
+    assert dump(seeded_store) == before
+
+    # The same facts from another source: the provenance lists grow, nothing else changes.
+    same = ftm_lines(
+        [
+            ftm_document(),
+            ftm(
+                amra["id"],
+                "Person",
+                name=stored["name"],
+                alias=stored.get("aliases", []),
+                proof=DOC,
+                summary="He escaped.",
+            ),
+        ]
+    )
+    result = run_import(seeded_store, model, same, file_name="same.jsonl", imported_by="t")
+    assert (result.dataset["nodes"], result.dataset["new_nodes"]) == (2, 1)
+    after = next(r for r in dump(seeded_store) if r["id"] == amra["id"])["properties"]
+    assert after["source_ids"] == [*stored["source_ids"], DOC]
+    assert after["quotes"] == [*stored["quotes"], "He escaped."]
+    assert after["dataset_ids"] == [result.dataset["id"]]
+    assert {k: v for k, v in after.items() if k not in ("source_ids", "quotes", "dataset_ids")} == {
+        k: v for k, v in stored.items() if k not in ("source_ids", "quotes")
+    }
+
+
+def test_a_stored_relationship_id_with_other_ends_is_refused(store: Store, model: Model) -> None:
+    run_import(store, model, plain_dataset(), file_name="a.jsonl", imported_by="t")
+    before = dump(store)
+    data = ftm_lines(
+        [
+            ftm("p-2", "Person", name="Other", proof=DOC, summary="q"),
+            ftm("m-1", "Membership", member="p-2", organization="o-1", proof=DOC, summary="q"),
+        ]
+    )
+    error = rejected(store, model, data, "b.jsonl")
+    assert (
+        error.details[0]["line"] == 2
+        and "exists as MEMBERSHIP from 'p-1'" in (error.details[0]["message"])
+    )
+    assert dump(store) == before
+
+
+def test_unknown_format_and_bad_options_are_refused(store: Store, model: Model) -> None:
+    with pytest.raises(InvalidInput):
+        run_import(store, model, b"\x00\x01", file_name="data.bin")
+    with pytest.raises(InvalidInput):
+        run_import(store, model, plain_dataset(), options=ImportOptions(grading="Z9"))
+    with pytest.raises(InvalidInput, match="source-document"):
+        run_import(store, model, plain_dataset(), options=ImportOptions(source_document="nope"))
+
+
+# --- command line and HTTP -------------------------------------------------------------------
+
+
+def test_cli_imports_exports_and_lists(
+    store: Store,
+    model: Model,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CRIMEGRAPH_DATA_DIR", str(settings.data_dir))
+    if settings.neo4j_uri:
+        pytest.skip("the CLI test runs on the embedded engine")
+    source = tmp_path / "leak.ftm.jsonl"
+    source.write_bytes(plain_dataset())
+    assert main(["import", str(source)]) == 0
+    out = capsys.readouterr()
+    assert "3 nodes (3 new), 1 relationships (1 new)" in out.out
+    assert "ignored FtM property Person.birthDate" in out.err
+    before = dump(store)
+
+    assert main(["export", "--format", "csv", "--output", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "README.txt",
+        "nodes.csv",
+        "relationships.csv",
+    ]
+    store.run("clear_graph")
+    assert main(["import", str(tmp_path / "out")]) == 0
+    assert without_bookkeeping(dump(store)) == without_bookkeeping(before)
+
+    assert main(["import", str(tmp_path / "out")]) == 0
+    assert "imported before" in capsys.readouterr().out
+    assert main(["datasets", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [d["file_name"] for d in listed] == ["out"]
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "schema": "Person", "properties": {}}\n')
+    assert main(["import", str(bad)]) == 2
+    assert "bad.jsonl: line 1: properties.name: is required for Person" in capsys.readouterr().err
+
+
+def test_http_import_datasets_and_export(store: Store, client: TestClient) -> None:
+    first = client.post("/api/v1/imports?file_name=a.ftm.jsonl", content=plain_dataset("a-"))
+    assert first.status_code == 201, first.text
+    summary = first.json()
+    assert summary["created"] and summary["imported_by"] == "api"
+    again = client.post("/api/v1/imports?file_name=b.jsonl", content=plain_dataset("a-"))
+    assert again.status_code == 200 and again.json()["created"] is False
+    other = client.post("/api/v1/imports?format=ftm", content=plain_dataset("b-")).json()
+
+    listed = client.get("/api/v1/datasets").json()
+    assert {d["id"] for d in listed} == {summary["id"], other["id"]}
+    one = client.get(f"/api/v1/datasets/{summary['id']}")
+    assert one.status_code == 200 and one.json()["sha256"] == summary["sha256"]
+    missing = client.get("/api/v1/datasets/dataset-nope")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+    exported = client.get("/api/v1/export", params={"dataset": summary["id"]})
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("application/x-ndjson")
+    ids = {json.loads(line)["id"] for line in exported.text.splitlines()}
+    assert ids == {f"a-{DOC}", "a-p-1", "a-o-1", "a-m-1"}  # nothing of the other dataset
+    whole = client.get("/api/v1/export", params={"format": "csv"})
+    assert whole.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(whole.content)) as archive:
+        nodes = archive.read("nodes.csv").decode()
+    assert "a-p-1" in nodes and "b-p-1" in nodes
+
+
+def test_http_import_errors_share_the_error_shape(store: Store, client: TestClient) -> None:
+    bad = b'{"id": "x", "schema": "Person", "properties": {"name": ["X"]}}\nnot json\n'
+    response = client.post("/api/v1/imports?file_name=bad.jsonl", content=bad)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "import_rejected"
+    assert {"file": "bad.jsonl", "line": 2, "field": "-"} in [
+        {k: d[k] for k in ("file", "line", "field")} for d in error["details"]
+    ]
+    assert all(set(d) == {"file", "line", "field", "message"} for d in error["details"])
+    assert client.post("/api/v1/imports?grading=Q7", content=bad).status_code == 422
+    assert client.get("/api/v1/export?format=xml").status_code == 422
+    assert client.get("/api/v1/export?dataset=dataset-nope").status_code == 404
+    assert totals(store) == (0, 0)
