@@ -67,6 +67,7 @@ MAX_REPORTED_PROBLEMS = 50
 WRITE_BATCH = 5000  # rows per write step: 1000-10000 measure alike (benchmarks/README.md)
 LOOKUP_BATCH = 5000  # ids per read of existing nodes
 REL_LOOKUP_BATCH = 20000  # ids per scan of existing relationships
+MAX_MERGE_CHAIN = 20  # merges of merges followed when redirecting relationships
 EXPORT_BATCH = 5000  # start entities per read of relationships
 MAX_ID_LENGTH = 512
 CSV_FIELD_LIMIT = 256 * 1024 * 1024
@@ -947,6 +948,7 @@ class _Validator:
         self.references: dict[str, Record] = {}
         self.stored: dict[str, Row] = {}
         self.stored_rels: dict[str, Row] = {}
+        self.merged_into: dict[str, str] = {}  # merged-away entity id -> live entity id
 
     def problem(self, record: Record, name: str, message: str) -> None:
         self.parsed.problem(record, name, message)
@@ -997,6 +999,7 @@ class _Validator:
         if self.options.source_document:
             wanted.add(self.options.source_document)
         self.stored = _stored_nodes(self.store, wanted)
+        self._follow_merges()
         if self.options.source_document and not self._is_document(self.options.source_document):
             raise InvalidInput(
                 f"--source-document {self.options.source_document!r} is no Document in the "
@@ -1019,6 +1022,28 @@ class _Validator:
         for rel, rel_id in rel_ids:
             self._relationship(rel, rel_id)
         return self.plan
+
+    def _follow_merges(self) -> None:
+        """Relationships that name an entity an analyst merged into another attach to that
+        other one (graph.resolution keeps the merged-away node without relationships);
+        otherwise the fact would land on a node no traversal reaches."""
+        pending = {i for i, row in self.stored.items() if row["properties"].get("merged_into")}
+        for _ in range(MAX_MERGE_CHAIN):
+            targets = {
+                str(self.stored[i]["properties"]["merged_into"])
+                for i in pending
+                if self.stored[i]["properties"].get("merged_into")
+            }
+            missing = targets - self.stored.keys()
+            if not missing:
+                break
+            self.stored.update(_stored_nodes(self.store, missing))
+            pending = missing
+        for node_id, row in self.stored.items():
+            target, hops = row["properties"].get("merged_into"), 0
+            while target and target in self.stored and hops < MAX_MERGE_CHAIN:
+                self.merged_into[node_id] = str(target)
+                target, hops = self.stored[str(target)]["properties"].get("merged_into"), hops + 1
 
     # -- shared checks --
 
@@ -1214,8 +1239,9 @@ class _Validator:
         if not isinstance(value, str) or not value:
             self.problem(rel, side, "is required: the id of an entity")
             return None
+        value = self.merged_into.get(value, value)
         node = self.file_nodes.get(value)
-        if node is not None and node.label is not None:
+        if node is not None and node.label is not None and value not in self.stored:
             return value, node.label
         stored = self.stored.get(value)
         label = _label_of(stored["labels"], self.model) if stored is not None else None

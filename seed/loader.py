@@ -507,6 +507,31 @@ def _batches(items: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield items[start : start + BATCH_SIZE]
 
 
+def _respect_merges(store: Store, rows: SeedRows) -> None:
+    """Reloading after an analyst merged entity B into A (graph.resolution) must not undo
+    the merge: B stays out of search and B's relationships stay attached to A."""
+    merged: dict[str, str] = {}
+    ids = sorted(row["id"] for row in rows.nodes)
+    for start in range(0, len(ids), BATCH_SIZE):
+        for found in store.run(
+            "entities_with_properties", {"ids": ids[start : start + BATCH_SIZE]}
+        ):
+            target = found["properties"].get("merged_into")
+            if target:
+                merged[found["id"]] = str(target)
+    if not merged:
+        return
+    for row in rows.nodes:
+        if row["id"] in merged:
+            row["props"].pop("search_text", None)
+    for row in rows.relationships:
+        for end in ("from", "to"):
+            seen = set()
+            while row[end] in merged and row[end] not in seen:
+                seen.add(row[end])
+                row[end] = merged[row[end]]
+
+
 def load_seed(
     store: Store,
     model: Model,
@@ -516,6 +541,7 @@ def load_seed(
 ) -> SeedRows:
     """Validate the seed data, then write it in one transaction (all or nothing)."""
     rows = build_rows(model, data_dir, documents_dir)
+    _respect_merges(store, rows)
     steps = [WriteStep("upsert_nodes", {"rows": batch}) for batch in _batches(rows.nodes)]
     node_steps = len(steps)
     steps += [

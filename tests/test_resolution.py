@@ -379,3 +379,47 @@ def test_the_command_line_decides_undoes_and_lists(
     assert "already undone" in capsys.readouterr().err
     assert cli.main(["contradictions"]) == 0
     assert "dates_cannot_be_reconciled" in capsys.readouterr().out
+
+
+def test_reloads_and_imports_after_a_merge_respect_it(
+    duplicated: Store, model: Model, settings: Settings
+) -> None:
+    """Reloading the seed, or importing a fact about the merged-away entity, must neither
+    bring B back into search nor hang relationships on B, where no traversal reaches them."""
+    from graph.imports import run_import
+    from seed.loader import load_seed
+
+    store = duplicated
+    resolution.decide(store, model, AMRA, DUPLICATE, "same", "tester", canonical_id=DUPLICATE)
+    # Canonical is B here: A (the seed's Amra) is the merged-away one the seed names.
+    load_seed(store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
+    rows = store.run("canonical_dump")
+    rel_ids = [r["id"] for r in rows if r["kind"] == "rel"]
+    assert len(rel_ids) == len(set(rel_ids)), "a relationship id appears twice"
+    assert relationships_of(store, AMRA) == {}
+    amra = next(r for r in rows if r["id"] == AMRA)["properties"]
+    assert amra["merged_into"] == DUPLICATE and not amra.get("search_text")
+
+    doc = document_ids(store)["004"]
+    snapshot = {
+        "nodes": [],
+        "sources": [{"id": doc}],
+        "relationships": [
+            {
+                "id": "associate-amra-test",
+                "type": "ASSOCIATE",
+                "from_id": AMRA,
+                "to_id": stable_id("person", "laure-beccuau"),
+                "properties": {
+                    "source_ids": [doc],
+                    "quote": ARRESTED,
+                    "confidence": 10,
+                    "reliability": "F",
+                    "credibility": 6,
+                },
+            }
+        ],
+    }
+    run_import(store, model, json.dumps(snapshot).encode(), format="snapshot", imported_by="t")
+    assert "associate-amra-test" in relationships_of(store, DUPLICATE)
+    assert relationships_of(store, AMRA) == {}
