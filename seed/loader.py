@@ -25,6 +25,8 @@ from graph.store import Store, WriteStep
 from graph.text import collapse_whitespace, search_text, stable_id
 
 BATCH_SIZE = 500
+# Lists a merge (graph.resolution) grows on the entity that absorbs another.
+MERGED_LISTS = ("aliases", "source_ids", "quotes", "dataset_ids")
 MAX_REPORTED_ERRORS = 50
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _RECORD_FIELDS = {
@@ -43,6 +45,7 @@ _RECORD_FIELDS = {
         "confidence",
         "description",
         "aliases",
+        "handling",
     },
     "entities": {
         "key",
@@ -54,6 +57,7 @@ _RECORD_FIELDS = {
         "sources",
         "confidence",
         "grading",
+        "handling",
     },
     "relationships": {
         "type",
@@ -64,6 +68,7 @@ _RECORD_FIELDS = {
         "sources",
         "confidence",
         "grading",
+        "handling",
     },
 }
 
@@ -314,6 +319,16 @@ def _provenance(
     return provenance, pairs
 
 
+def _handling(model: Model, check: _Checker, record: Record, props: dict[str, Any]) -> None:
+    """An optional handling code (e.g. case:prison-break) restricts who sees the record."""
+    if "handling" not in record.data:
+        return
+    try:
+        props["handling"] = check_value(model.provenance["handling"], record.data["handling"])
+    except ValueError as exc:
+        check.add(record, "handling", str(exc))
+
+
 def _key(check: _Checker, record: Record, seen: dict[str, Any]) -> str | None:
     key = record.data.get("key")
     if not isinstance(key, str) or not _KEY.match(key):
@@ -386,6 +401,7 @@ def _document_row(
         reliability=grading[0],
         credibility=grading[1],
     )
+    _handling(model, check, record, props)
     rows.nodes.append({"id": doc_id, "label": "Document", "props": props})
 
 
@@ -435,6 +451,7 @@ def _entity_row(
         id=entity_id,
         search_text=search_text(str(data.get("name", "")), data.get("aliases")),
     )
+    _handling(model, check, record, props)
     rows.nodes.append({"id": entity_id, "label": label, "props": props})
     for doc_id, quote in pairs:
         quotes = mentions.setdefault((doc_id, entity_id), [])
@@ -497,6 +514,7 @@ def _relationship_row(
         return
     rel_ids.add(rel_id)
     props.update(provenance, id=rel_id)
+    _handling(model, check, record, props)
     rows.relationships.append(
         {"id": rel_id, "type": rel_type, "from": from_id, "to": to_id, "props": props}
     )
@@ -511,19 +529,34 @@ def _respect_merges(store: Store, rows: SeedRows) -> None:
     """Reloading after an analyst merged entity B into A (graph.resolution) must not undo
     the merge: B stays out of search and B's relationships stay attached to A."""
     merged: dict[str, str] = {}
+    absorbed: dict[str, dict[str, Any]] = {}  # canonical id -> its stored properties
     ids = sorted(row["id"] for row in rows.nodes)
     for start in range(0, len(ids), BATCH_SIZE):
         for found in store.run(
             "entities_with_properties", {"ids": ids[start : start + BATCH_SIZE]}
         ):
-            target = found["properties"].get("merged_into")
-            if target:
-                merged[found["id"]] = str(target)
-    if not merged:
-        return
+            props = found["properties"]
+            if props.get("merged_into"):
+                merged[found["id"]] = str(props["merged_into"])
+            if props.get("merged_ids"):
+                absorbed[found["id"]] = props
     for row in rows.nodes:
         if row["id"] in merged:
             row["props"].pop("search_text", None)
+        stored = absorbed.get(row["id"])
+        if stored is not None:
+            # A keeps what the merge gave it (B's names, sources, quotes, imports): the
+            # seed's lists are added to the stored ones, never put in their place.
+            for key in MERGED_LISTS:
+                if key in row["props"] or key in stored:
+                    row["props"][key] = list(
+                        dict.fromkeys([*(stored.get(key) or []), *(row["props"].get(key) or [])])
+                    )
+            row["props"]["search_text"] = search_text(
+                str(row["props"].get("name", "")), row["props"].get("aliases")
+            )
+    if not merged:
+        return
     for row in rows.relationships:
         for end in ("from", "to"):
             seen = set()

@@ -423,3 +423,24 @@ def test_reloads_and_imports_after_a_merge_respect_it(
     run_import(store, model, json.dumps(snapshot).encode(), format="snapshot", imported_by="t")
     assert "associate-amra-test" in relationships_of(store, DUPLICATE)
     assert relationships_of(store, AMRA) == {}
+
+
+def test_a_seed_reload_keeps_what_the_merge_gave_the_canonical_entity(
+    duplicated: Store, model: Model, settings: Settings
+) -> None:
+    """`make run` seeds at every start: a merge into a seed entity must survive it, and
+    still undo exactly."""
+    from graph.search import search
+    from seed.loader import load_seed
+
+    store = duplicated
+    before, _ = graph_rows(store)
+    decision = resolution.decide(store, model, DUPLICATE, AMRA, "same", "tester")
+    assert decision["canonical_id"] == AMRA
+    merged, _ = graph_rows(store)
+    load_seed(store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
+    assert graph_rows(store)[0] == merged  # "La Mouche" is still Amra's alias, and so on
+    hits = search(store, "la mouche", "Entity")
+    assert hits and hits[0]["id"] == AMRA
+    resolution.undo(store, model, decision["id"], "tester")
+    assert graph_rows(store)[0] == before
