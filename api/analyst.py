@@ -14,14 +14,17 @@ from pydantic import BaseModel, Field
 
 from api.deps import INVALID, UNAVAILABLE, StoreDep
 from api.errors import ErrorResponse
-from graph.readonly import MAX_QUERY_LENGTH, check_read_only
+from api.security import ANALYST
+from graph import audit
+from graph.readonly import MAX_QUERY_LENGTH, check_no_secrets, check_read_only
 
 router = APIRouter(prefix="/api/v1", tags=["analysts"])
 
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {
         "model": ErrorResponse,
-        "description": "not a read-only query (writes, schema, admin, files, procedures off the list)",
+        "description": "not a read-only query (writes, schema, admin, files, procedures off "
+        "the list, API key records), or the key's role is below analyst",
     }
 }
 
@@ -45,6 +48,7 @@ class CypherResult(BaseModel):
 
 @router.post(
     "/cypher",
+    dependencies=ANALYST,
     response_model=CypherResult,
     responses={**FORBIDDEN, **INVALID, **UNAVAILABLE},
     summary="Run a read-only Cypher query (analysts)",
@@ -52,7 +56,12 @@ class CypherResult(BaseModel):
 def run_cypher(store: StoreDep, request: Annotated[CypherRequest, Body()]) -> CypherResult:
     """For analysts who write their own Cypher: reads only, checked twice (by crimegraph before
     the database, then by the database's own permissions), with a timeout and a row cap.
-    Property names that collide with Cypher keywords (e.g. `start`) need back-ticks."""
+    API key records are out of reach: a query naming them, or whose result holds one, is a
+    403. Property names that collide with Cypher keywords (e.g. `start`) need back-ticks.
+    The query text is kept whole in the request's audit record."""
+    audit.note_detail("cypher", request.query)
     check_read_only(request.query)
     columns, rows, truncated = store.run_analyst_text(request.query, request.params, request.limit)
+    check_no_secrets(rows)
+    audit.note_result_items(len(rows))
     return CypherResult(columns=columns, rows=rows, row_count=len(rows), truncated=truncated)

@@ -22,6 +22,18 @@ from api.deps import (
     StoreDep,
 )
 from api.errors import install_error_handlers
+from api.security import (
+    PUBLIC_ROUTE,
+    SECURITY_RESPONSES,
+    VIEWER,
+    ViewerDep,
+    add_security_to_openapi,
+    audit_router,
+    install_security,
+    named_query_for,
+    visible_queries,
+)
+from graph.auth import KeyStore, bootstrap_admin_key
 from graph.engine import EngineHandle
 from graph.errors import DatabaseUnavailable
 from graph.model import load_model
@@ -73,7 +85,29 @@ def query_info(query: NamedQuery) -> QueryInfo:
     )
 
 
-def create_app(settings: Settings | None = None, *, seed_on_start: bool = False) -> FastAPI:
+def _bootstrap_key(store: Store, settings: Settings) -> None:
+    """A new user's first admin key (docs/security.md): only when the database holds none."""
+    made = bootstrap_admin_key(KeyStore(store, ttl=0), settings.data_dir)
+    if made is None:
+        return
+    info, token, path = made
+    # Printed once, on the terminal that started the server; the file keeps it for later.
+    print(
+        f"\nNo API key existed, so an admin key named {info.name!r} (id {info.id}) was created."
+        f"\nIts token, shown only now and saved to {path} (mode 0600):\n\n    {token}\n"
+        f'\nSend it as `-H "X-API-Key: $(cat {path})"`; create per-person keys with'
+        "\n`crimegraph keys create --name NAME --role ROLE`, then revoke this one with"
+        f"\n`crimegraph keys revoke {info.id}`.\n",
+        flush=True,
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, seed_on_start: bool = False, bootstrap_key: bool = False
+) -> FastAPI:
+    """The API. `seed_on_start` loads the seed graph; `bootstrap_key` (`crimegraph serve`)
+    creates a first admin key when the database has none. Raises UnsafeConfiguration when
+    authentication is disabled on an address others can reach."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -102,6 +136,14 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
                 log.info(
                     "seeded %d nodes, %d relationships", len(rows.nodes), len(rows.relationships)
                 )
+            if bootstrap_key and settings.auth == "keys":
+                try:
+                    _bootstrap_key(app.state.graph.ready_store(), settings)
+                except DatabaseUnavailable as exc:
+                    log.warning(
+                        "no first API key made (%s): create one with `crimegraph keys create`",
+                        exc.message,
+                    )
             yield
         finally:
             store.close()
@@ -116,10 +158,16 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
             "Investigators ask how people, criminal networks, suppliers, prisons, attacks and "
             "operations connect; every answer carries the source documents and quotes that prove "
             'it. Errors share one JSON shape: `{"error": {status, code, message, details}}`.'
+            "\n\nEvery route but `/health` and `/ready` needs an API key, sent as "
+            "`X-API-Key: cg_...` or `Authorization: Bearer cg_...`; each operation's "
+            "`x-required-role` names the role it needs (viewer, investigator, analyst, admin). "
+            "Every request is recorded in the audit log (docs/security.md)."
         ),
         lifespan=lifespan,
+        responses=SECURITY_RESPONSES,
     )
     install_error_handlers(app)
+    install_security(app, settings)  # refuses an unsafe auth setting here, before serving
     app.include_router(investigate.router)
     app.include_router(analyst.router)
     app.include_router(snapshots.router)
@@ -127,8 +175,15 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
     app.include_router(documents.router)
     app.include_router(imports.router)
     app.include_router(explore.router)
+    app.include_router(audit_router)
 
-    @app.get("/health", response_model=Health, tags=["operations"], summary="Is the process up?")
+    @app.get(
+        "/health",
+        response_model=Health,
+        tags=["operations"],
+        dependencies=PUBLIC_ROUTE,
+        summary="Is the process up?",
+    )
     def health() -> Health:
         """Answers 200 while the process runs, whatever the database's state."""
         return Health(status="ok")
@@ -138,6 +193,7 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
         response_model=Ready,
         tags=["operations"],
         responses=UNAVAILABLE,
+        dependencies=PUBLIC_ROUTE,
         summary="Is the database reachable with the schema applied?",
     )
     def ready(graph: GraphDep) -> Ready:
@@ -154,41 +210,54 @@ def create_app(settings: Settings | None = None, *, seed_on_start: bool = False)
         response_model=list[QueryInfo],
         tags=["named queries"],
         responses=INVALID,
-        summary="The named queries (cypher/queries/*.cypher) the API and analysts share",
+        summary="The named read queries (cypher/queries/read) this key may run",
     )
     def list_queries(
         queries: QueriesDep,
+        principal: ViewerDep,
         mode: Annotated[
-            Literal["read", "write"] | None, Query(description="only read or only write queries")
+            Literal["read", "write"] | None,
+            Query(description="only read or only write queries (write ones are never listed)"),
         ] = None,
     ) -> list[QueryInfo]:
-        """Each named query with its mode and typed parameters (with an example value), as
-        declared in the header of its `.cypher` file."""
-        return [query_info(q) for q in queries.values() if mode is None or q.mode == mode]
+        """Each named read query this key may run, with its typed parameters (with an
+        example value), as declared in the header of its `.cypher` file. Write queries are
+        the server's own and the API key queries are never listed; queries over datasets,
+        decisions or review candidates only for the roles that read those."""
+        return [
+            query_info(q)
+            for q in visible_queries(queries, principal)
+            if mode is None or q.mode == mode
+        ]
 
     @app.get(
         "/api/v1/queries/{name}",
         response_model=QueryInfo,
         tags=["named queries"],
-        responses=NOT_FOUND,
+        responses={**NOT_FOUND, **INVALID},
         summary="One named query's header",
     )
     def get_query(
-        name: Annotated[str, Path(description="query name, e.g. entity_links")], queries: QueriesDep
+        name: Annotated[str, Path(description="query name, e.g. entity_links")],
+        queries: QueriesDep,
+        principal: ViewerDep,
     ) -> QueryInfo:
-        """The header of one `.cypher` file: mode, description, typed parameters with examples.
+        """The header of one read query's `.cypher` file: description, typed parameters
+        with examples (a write query is a 422, as on the routes that run them).
         `crimegraph query show NAME --browser` prints the same query ready for the Browser."""
-        return query_info(queries[name])
+        return query_info(named_query_for(queries, name, principal))
 
     @app.get(
         "/api/v1/stats",
         response_model=GraphTotals,
         tags=["graph"],
         responses=UNAVAILABLE,
+        dependencies=VIEWER,
         summary="How many nodes and relationships the graph holds",
     )
     def stats(store: StoreDep) -> GraphTotals:
         """Counts every node and relationship (named query `graph_totals`)."""
         return GraphTotals.model_validate(store.run("graph_totals")[0])
 
+    add_security_to_openapi(app)
     return app

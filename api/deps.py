@@ -54,7 +54,10 @@ StoreDep = Annotated[Store, Depends(get_store)]
 QueriesDep = Annotated[QuerySet, Depends(get_queries)]
 
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorResponse, "description": "the database is unreachable"}
+    503: {
+        "model": ErrorResponse,
+        "description": "the database is unreachable (or the audit log cannot be written)",
+    }
 }
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "invalid parameters"}

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
 from api.errors import ErrorResponse
+from api.security import ANALYST, INVESTIGATOR, VIEWER, AnalystDep
 from graph import ingest as ingestion
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
@@ -145,7 +146,9 @@ class CandidateModel(BaseModel):
     confidence: int = Field(description="confidence the entity gets if accepted")
     status: Literal["pending", "accepted", "rejected"] = Field(description="review status")
     created_at: str = Field(description="when it was proposed (UTC)")
-    decided_by: str | None = Field(None, description="who accepted or rejected it")
+    decided_by: str | None = Field(
+        None, description="who accepted or rejected it: the API key's name and id"
+    )
     decided_at: str | None = Field(None, description="when (UTC)")
     entity_id: str | None = Field(None, description="the entity it became or was linked to")
 
@@ -204,15 +207,8 @@ class AcceptIn(BaseModel):
     confidence: int | None = Field(
         None, ge=0, le=100, description="confidence of the new entity; default the candidate's"
     )
-    decided_by: str | None = Field(
-        None, max_length=200, description="who decides (free text)", examples=["analyst"]
-    )
-
-
-class RejectIn(BaseModel):
-    decided_by: str | None = Field(
-        None, max_length=200, description="who decides (free text)", examples=["analyst"]
-    )
+    # No `decided_by`: the API key that accepts or rejects is who decides (one sent anyway
+    # is ignored, like any unknown field).
 
 
 class DecisionModel(BaseModel):
@@ -250,6 +246,7 @@ CandidatePath = Annotated[
 
 @router.post(
     "/documents",
+    dependencies=INVESTIGATOR,
     response_model=IngestResultModel,
     status_code=201,
     responses={
@@ -314,6 +311,7 @@ def ingest_document(
 
 @router.get(
     "/documents/{document_id}/mentions",
+    dependencies=VIEWER,
     response_model=DocumentMentionsModel,
     responses={**NOT_FOUND, **INVALID, **UNAVAILABLE},
     summary="The entities a document mentions, with the sentences that do",
@@ -349,6 +347,7 @@ def get_document_mentions(
 
 @router.get(
     "/review/candidates",
+    dependencies=ANALYST,
     response_model=list[CandidateModel],
     responses={**INVALID, **UNAVAILABLE},
     tags=["review"],
@@ -376,6 +375,7 @@ def list_review_candidates(
 
 @router.get(
     "/review/candidates/{candidate_id}",
+    dependencies=ANALYST,
     response_model=CandidateModel,
     responses={**NOT_FOUND, **INVALID, **UNAVAILABLE},
     tags=["review"],
@@ -406,6 +406,7 @@ def accept_review_candidate(
     candidate_id: CandidatePath,
     decision: Annotated[AcceptIn, Body()],
     response: Response,
+    principal: AnalystDep,
 ) -> DecisionModel:
     """With `label`: creates the entity through the model's checks (missing required
     properties are a 422 naming them), sourced to the candidate's document and sentences,
@@ -421,7 +422,7 @@ def accept_review_candidate(
         properties=decision.properties,
         entity_id=decision.entity_id,
         confidence=decision.confidence,
-        decided_by=decision.decided_by,
+        decided_by=principal.actor,
     )
     if not result.entity_created:
         response.status_code = 200
@@ -436,13 +437,8 @@ def accept_review_candidate(
     summary="Reject a candidate (kept, so it is not proposed again)",
 )
 def reject_review_candidate(
-    store: StoreDep,
-    candidate_id: CandidatePath,
-    decision: Annotated[RejectIn | None, Body()] = None,
+    store: StoreDep, candidate_id: CandidatePath, principal: AnalystDep
 ) -> DecisionModel:
-    """Marks the candidate rejected; 409 when it was already decided."""
-    return _decision(
-        ingestion.reject_candidate(
-            store, candidate_id, decision.decided_by if decision is not None else None
-        )
-    )
+    """Marks the candidate rejected; 409 when it was already decided. No body: `decided_by`
+    is the API key that sends it."""
+    return _decision(ingestion.reject_candidate(store, candidate_id, principal.actor))

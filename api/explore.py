@@ -1,7 +1,7 @@
 """/explore: a small page that runs the named read queries and draws the result as a graph.
 
 The embedded default has no Neo4j Browser; this page is the analysts' view instead. It is
-plain JavaScript over the public API (`/api/v1/queries`, `/api/v1/queries/{name}/graph`,
+plain JavaScript over the API (`/api/v1/queries`, `/api/v1/queries/{name}/graph`,
 `/api/v1/entities`), with no build step and nothing fetched from a CDN:
 
 - our own files come from api/static/explore/ (only the names listed in ASSETS);
@@ -10,6 +10,10 @@ plain JavaScript over the public API (`/api/v1/queries`, `/api/v1/queries/{name}
 
 Every response carries a strict Content-Security-Policy: scripts, styles and connections
 from this origin only, no inline script or style.
+
+The page and its script, stylesheet and library are public (they hold no data); every data
+call needs a viewer key, which the page asks for and keeps in the tab's sessionStorage
+(or takes once from `#key=cg_...` in the address, then removes it from the address).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from api.deps import ModelDep
+from api.security import PUBLIC_ROUTE, VIEWER
 from graph.errors import NotFound
 from graph.render import CREDIBILITY, FALLBACK_STYLE, RELIABILITY, STYLES
 from graph.settings import REPO_ROOT
@@ -73,7 +78,7 @@ def vendor_installed() -> bool:
     return all(vendor_path(name).is_file() for name in VENDOR)
 
 
-@router.get("/explore", response_class=HTMLResponse)
+@router.get("/explore", response_class=HTMLResponse, dependencies=PUBLIC_ROUTE)
 def explore_page() -> HTMLResponse:
     """The page itself; it loads /explore/assets/* and /explore/vendor/*."""
     html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
@@ -82,7 +87,7 @@ def explore_page() -> HTMLResponse:
     return HTMLResponse(html, headers=HEADERS)
 
 
-@router.get("/explore/styles.json")
+@router.get("/explore/styles.json", dependencies=VIEWER)
 def explore_styles(model: ModelDep) -> JSONResponse:
     """How the page draws nodes: the same styles as the briefing pictures (graph.render),
     most specific label first, and the words for the Admiralty grading."""
@@ -103,7 +108,7 @@ def explore_styles(model: ModelDep) -> JSONResponse:
     return JSONResponse(body, headers=HEADERS)
 
 
-@router.get("/explore/assets/{name}", response_class=FileResponse)
+@router.get("/explore/assets/{name}", response_class=FileResponse, dependencies=PUBLIC_ROUTE)
 def explore_asset(name: str) -> FileResponse:
     """Our own script and stylesheet, by exact name (no paths, so no traversal)."""
     media_type = ASSETS.get(name)
@@ -112,7 +117,7 @@ def explore_asset(name: str) -> FileResponse:
     return FileResponse(STATIC_DIR / name, media_type=media_type, headers=HEADERS)
 
 
-@router.get("/explore/vendor/{name}", response_class=FileResponse)
+@router.get("/explore/vendor/{name}", response_class=FileResponse, dependencies=PUBLIC_ROUTE)
 def explore_vendor(name: str) -> FileResponse:
     """The graph library's prebuilt bundle from tools/explore/node_modules."""
     if name not in VENDOR:

@@ -10,12 +10,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, GraphDep, ModelDep, StoreDep
+from api.security import ADMIN, ANALYST, AdminDep
 from graph import imports
-from graph.errors import PayloadTooLarge
+from graph.errors import InvalidInput, PayloadTooLarge
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}
-IMPORTED_BY = "api"  # until API keys name the caller
 STREAM_CHUNK = 1 << 20
 
 
@@ -31,9 +31,13 @@ class Dataset(BaseModel):
     relationships: int = Field(description="relationship rows imported (new or already stored)")
     new_nodes: int = Field(description="nodes the import created")
     new_relationships: int = Field(description="relationships the import created")
-    imported_by: str = Field(description="who ran the import (the OS user for the CLI)")
+    imported_by: str = Field(
+        description="who ran the import: the API key's name and id, or the OS user for the CLI"
+    )
     imported_at: str = Field(description="when, UTC ISO 8601")
-    options: str = Field(description="non-default import options as JSON ({} when none)")
+    options: dict[str, Any] = Field(
+        description="the import options that differ from the defaults ({} when none)"
+    )
 
 
 class ImportSummary(Dataset):
@@ -104,6 +108,7 @@ def create_import(
     store: StoreDep,
     model: ModelDep,
     graph: GraphDep,
+    principal: AdminDep,
     body: FileBody,
     response: Response,
     format: Annotated[
@@ -142,12 +147,17 @@ def create_import(
     relationship, each tagged with the dataset's id. Ids already stored must hold the same
     facts (their provenance lists are merged). The same file again: 200, nothing written.
     Formats and columns: docs/import-format.md."""
+    if not body:
+        raise InvalidInput(
+            "the request body is empty: send the file's bytes",
+            details=[{"field": "body", "message": "empty"}],
+        )
     options = imports.ImportOptions(source_document, grading, confidence)
     result = imports.run_import(
         store,
         model,
         imports.ImportSource(file_name, body),
-        imported_by=IMPORTED_BY,
+        imported_by=principal.actor,
         format=format,
         options=options,
         timeout=graph.settings.import_timeout,
@@ -161,6 +171,7 @@ def create_import(
 
 @router.get(
     "/datasets",
+    dependencies=ADMIN,
     response_model=list[Dataset],
     responses=ERRORS,
     summary="The imports (Dataset records), newest first",
@@ -175,6 +186,7 @@ def list_datasets(
 
 @router.get(
     "/datasets/{dataset_id}",
+    dependencies=ADMIN,
     response_model=Dataset,
     responses=ERRORS,
     summary="One import's record",
@@ -199,6 +211,7 @@ EXPORT_CONTENT: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/export",
+    dependencies=ANALYST,
     response_model=None,
     response_class=StreamingResponse,
     responses={**EXPORT_CONTENT, **ERRORS},

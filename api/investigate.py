@@ -45,8 +45,10 @@ from api.models import (
     SourceDocument,
     Timeline,
 )
+from api.security import VIEWER
+from graph import audit, visibility
 from graph.analytics import coordinated_incidents, key_players
-from graph.errors import InvalidInput, NotFound
+from graph.errors import InvalidInput
 from graph.links import (
     CONNECTION_KINDS,
     Connection,
@@ -147,6 +149,7 @@ def _decode_cursor(cursor: str, key: str) -> int:
 
 @router.get(
     "/entities",
+    dependencies=VIEWER,
     response_model=SearchPage,
     responses=ERRORS,
     summary="Find entities by name or alias",
@@ -181,6 +184,7 @@ def search_entities(
     offset = _decode_cursor(cursor, key) if cursor else 0
     rows = search(store, q, label)
     page = rows[offset : offset + limit]
+    audit.note_result_items(len(page))
     more = offset + limit < len(rows)
     next_cursor = (
         base64.urlsafe_b64encode(json.dumps({"o": offset + limit, "k": key}).encode()).decode()
@@ -205,6 +209,7 @@ def search_entities(
 
 @router.get(
     "/entities/{entity_id}",
+    dependencies=VIEWER,
     response_model=EntityDetail,
     responses=ERRORS,
     summary="One entity, its provenance and its relationships counted by type",
@@ -212,7 +217,7 @@ def search_entities(
 def get_entity(store: StoreDep, entity_id: EntityId) -> EntityDetail:
     rows = store.run("entity_detail", {"id": entity_id})
     if not rows:
-        raise NotFound(f"no entity with id {entity_id!r}")
+        raise visibility.entity_not_found(store, entity_id)  # unknown or hidden: one answer
     row = rows[0]
     props = dict(row["properties"])
     for hidden in ("search_text", "text", "id"):
@@ -243,6 +248,7 @@ def get_entity(store: StoreDep, entity_id: EntityId) -> EntityDetail:
 
 @router.get(
     "/entities/{entity_id}/neighbors",
+    dependencies=VIEWER,
     response_model=Neighbourhood,
     responses=ERRORS,
     summary="The k-hop neighbourhood of an entity, every link with its evidence",
@@ -271,6 +277,7 @@ def get_neighbors(
     dated = flt.dated(since, until)
     sub = neighbourhood(store, entity_id, depth, dated, limit)
     start = next(n for n in sub.nodes if n.id == entity_id)
+    audit.note_result_items(len(sub.nodes) + len(sub.links))
     return Neighbourhood(
         start=EntitySummary.of(start),
         depth=depth,
@@ -298,6 +305,7 @@ def _connection(c: Connection) -> NetworkFacilityConnection:
 
 @router.get(
     "/networks/{network_id}/facilities",
+    dependencies=VIEWER,
     response_model=NetworkFacilities,
     responses=ERRORS,
     summary="Which facilities connect to a criminal network, how, and on what evidence",
@@ -313,6 +321,7 @@ def network_facilities(
     sources; ranked by the number of independent sources."""
     network = require_entity(store, network_id, "CriminalNetwork")
     connections = network_facility_connections(store, flt, network_id=network_id)
+    audit.note_result_items(len(connections))
     return NetworkFacilities(
         network=EntitySummary.of(network), facilities=[_connection(c) for c in connections]
     )
@@ -320,6 +329,7 @@ def network_facilities(
 
 @router.get(
     "/facilities/{facility_id}/networks",
+    dependencies=VIEWER,
     response_model=FacilityNetworks,
     responses=ERRORS,
     summary="Which criminal networks connect to a facility (the reverse question)",
@@ -331,6 +341,7 @@ def facility_networks(
 ) -> FacilityNetworks:
     facility = require_entity(store, facility_id, "Facility")
     connections = network_facility_connections(store, flt, facility_id=facility_id)
+    audit.note_result_items(len(connections))
     return FacilityNetworks(
         facility=EntitySummary.of(facility), networks=[_connection(c) for c in connections]
     )
@@ -338,6 +349,7 @@ def facility_networks(
 
 @router.get(
     "/paths",
+    dependencies=VIEWER,
     response_model=PathsResult,
     responses=ERRORS,
     summary="Shortest paths between two entities, every hop with its evidence",
@@ -352,6 +364,7 @@ def paths(
     """All shortest paths (up to 10) within `max_hops`, following only links that pass the
     filters on every hop. 404 when none exists."""
     found = shortest_paths(store, from_id, to_id, max_hops, flt)
+    audit.note_result_items(len(found))
     return PathsResult(
         from_entity=EntitySummary.of(found[0].nodes[0]),
         to_entity=EntitySummary.of(found[0].nodes[-1]),
@@ -398,6 +411,7 @@ def _incident_rows(
 
 @router.get(
     "/incidents",
+    dependencies=VIEWER,
     response_model=Timeline,
     responses=ERRORS,
     summary="A timeline of incidents, with the precision of each date",
@@ -436,11 +450,13 @@ def incidents(
     rows = _incident_rows(
         store, dated, [type] if type else list(INCIDENT_LABELS), facility or "", network or ""
     )
+    audit.note_result_items(len(rows))
     return Timeline(count=len(rows), incidents=[_incident(r) for r in rows])
 
 
 @router.get(
     "/analytics/key-players",
+    dependencies=VIEWER,
     response_model=KeyPlayersModel,
     responses=ERRORS,
     tags=["analytics"],
@@ -494,6 +510,7 @@ def get_key_players(
 
 @router.get(
     "/analytics/coordinated-incidents",
+    dependencies=VIEWER,
     response_model=CoordinatedIncidentsModel,
     responses=ERRORS,
     tags=["analytics"],
@@ -532,6 +549,7 @@ def get_coordinated_incidents(
 
 @router.get(
     "/sources/{source_id}",
+    dependencies=VIEWER,
     response_model=SourceDetail,
     responses=ERRORS,
     summary="A source document and every claim it supports",
@@ -542,7 +560,9 @@ def get_source(
 ) -> SourceDetail:
     rows = store.run("source_claims", {"id": source_id})
     if not rows:
-        raise NotFound(f"no source document with id {source_id!r}")
+        raise visibility.entity_not_found(
+            store, source_id, f"no source document with id {source_id!r}"
+        )
     row = rows[0]
     return SourceDetail(
         document=SourceDocument(

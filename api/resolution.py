@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
 from api.errors import ErrorResponse
+from api.security import ANALYST, VIEWER, AnalystDep
 from graph import contradictions, resolution
 
 router = APIRouter(prefix="/api/v1", tags=["resolution"])
@@ -76,15 +77,8 @@ class DecisionRequest(BaseModel):
         "specific label, then more sources, then not imported, then the smaller id)",
     )
     note: str | None = Field(None, max_length=2000, description="the analyst's note")
-    decided_by: str = Field(
-        min_length=1, max_length=100, description="who decides", examples=["analyst.dupont"]
-    )
-
-
-class UndoRequest(BaseModel):
-    undone_by: str = Field(
-        min_length=1, max_length=100, description="who undoes it", examples=["analyst.dupont"]
-    )
+    # No `decided_by`: the API key that sends the decision is who decides (a `decided_by`
+    # field sent anyway is ignored, like any unknown field).
 
 
 class DecisionModel(BaseModel):
@@ -96,14 +90,14 @@ class DecisionModel(BaseModel):
     score: float = Field(description="the pair's score when decided")
     reasons: list[str] = Field(description="the pair's reasons when decided")
     note: str | None = Field(None, description="the analyst's note")
-    decided_by: str = Field(description="who decided")
+    decided_by: str = Field(description="who decided: the API key's name and id (CLI: OS user)")
     decided_at: str = Field(description="when (UTC, ISO 8601)")
     canonical_id: str | None = Field(None, description="same: the entity that absorbed")
     merged_id: str | None = Field(None, description="same: the entity merged into it")
     moved_relationships: int | None = Field(
         None, description="same: how many relationships moved to the canonical entity"
     )
-    undone_by: str | None = Field(None, description="who undid it")
+    undone_by: str | None = Field(None, description="who undid it (as decided_by)")
     undone_at: str | None = Field(None, description="when it was undone (UTC, ISO 8601)")
 
 
@@ -187,6 +181,7 @@ class ContradictionModel(BaseModel):
 
 @router.get(
     "/resolution/candidates",
+    dependencies=ANALYST,
     response_model=CandidatePage,
     responses=READ_ERRORS,
     summary="Candidate duplicates, scored, with the reasons",
@@ -220,20 +215,24 @@ def list_candidates(
     summary="Record a decision on a pair; `same` merges them (undoably)",
 )
 def create_decision(
-    store: StoreDep, model: ModelDep, request: Annotated[DecisionRequest, Body()]
+    store: StoreDep,
+    model: ModelDep,
+    principal: AnalystDep,
+    request: Annotated[DecisionRequest, Body()],
 ) -> DecisionModel:
     """Stored as a Decision record, never by deleting nodes. `same` moves every
     relationship of the merged entity to the canonical one (same ids and properties), adds
     its names as aliases and its sources, and marks it `merged_into`; the decision keeps
     the exact state before, for undo. 404 for an unknown entity, 409 when the pair is
-    already decided or one of them is merged away, 422 for the same id twice."""
+    already decided or one of them is merged away, 422 for the same id twice. `decided_by`
+    is the API key that sends it."""
     decision = resolution.decide(
         store,
         model,
         request.left_id,
         request.right_id,
         request.judgement,
-        request.decided_by,
+        principal.actor,
         request.canonical_id,
         request.note,
     )
@@ -242,6 +241,7 @@ def create_decision(
 
 @router.get(
     "/resolution/decisions",
+    dependencies=ANALYST,
     response_model=list[DecisionModel],
     responses=READ_ERRORS,
     summary="Decisions, oldest first",
@@ -270,19 +270,19 @@ def undo_decision(
     store: StoreDep,
     model: ModelDep,
     decision_id: Annotated[str, Path(description="the decision's id")],
-    request: Annotated[UndoRequest, Body()],
+    principal: AnalystDep,
 ) -> DecisionModel:
     """The decision is kept, marked undone. For `same`, both entities get their properties
     back and every moved relationship returns to its original end, same id and properties.
     409 when it is already undone, or a later merge involves either entity (undo that
-    first), or what the merge changed was changed again since."""
-    return DecisionModel.model_validate(
-        resolution.undo(store, model, decision_id, request.undone_by)
-    )
+    first), or what the merge changed was changed again since. No body: `undone_by` is the
+    API key that sends it."""
+    return DecisionModel.model_validate(resolution.undo(store, model, decision_id, principal.actor))
 
 
 @router.get(
     "/entities/{entity_id}/why",
+    dependencies=VIEWER,
     response_model=WhyModel,
     responses=ERRORS,
     tags=["investigate"],
@@ -303,6 +303,7 @@ def why_entity(
 
 @router.get(
     "/contradictions",
+    dependencies=VIEWER,
     response_model=list[ContradictionModel],
     responses=READ_ERRORS,
     tags=["investigate"],

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -34,16 +35,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import ErrorResponse, crimegraph_error_response
 from graph import audit
 from graph.audit import AuditLog, RequestAudit
-from graph.auth import KeyStore, Principal, Role, check_auth_setting, is_loopback, parse_token
+from graph.auth import (
+    SYSTEM_QUERIES,
+    KeyStore,
+    Principal,
+    Role,
+    check_auth_setting,
+    is_loopback,
+    parse_token,
+)
 from graph.errors import (
     AuditUnavailable,
     CrimegraphError,
+    InvalidInput,
     LocalOnly,
+    NotFound,
     PayloadTooLarge,
     RateLimited,
     RoleRequired,
     Unauthenticated,
 )
+from graph.queries import NamedQuery, QuerySet, strip_comments_and_strings
 from graph.settings import Settings
 from graph.store import Store
 
@@ -66,6 +78,24 @@ FORBIDDEN_ROLE: dict[int | str, dict[str, Any]] = {
 }
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorResponse, "description": "too many requests; see Retry-After"}
+}
+# What any route may answer because of the middleware, documented app-wide: a key that is
+# present but wrong is a 401 on every route, limits apply everywhere, and nothing is served
+# while the audit log cannot be written.
+SECURITY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **UNAUTHENTICATED,
+    **FORBIDDEN_ROLE,
+    413: {"model": ErrorResponse, "description": "the request body is over the size limit"},
+    **RATE_LIMITED,
+    503: {
+        "model": ErrorResponse,
+        "description": "the database or the audit log is unavailable; see Retry-After",
+    },
+}
+# The OpenAPI security schemes: either header carries the same token.
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "BearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "cg_<key id>_<secret>"},
 }
 
 
@@ -213,6 +243,13 @@ def public() -> RoleRequirement:
     """The declaration of a route anyone may call (health checks): it still counts as one."""
     return PUBLIC
 
+
+# What a route passes as `dependencies=`: its declared role, read at a glance.
+PUBLIC_ROUTE: list[Any] = [Depends(PUBLIC)]
+VIEWER: list[Any] = [Depends(require(Role.VIEWER))]
+INVESTIGATOR: list[Any] = [Depends(require(Role.INVESTIGATOR))]
+ANALYST: list[Any] = [Depends(require(Role.ANALYST))]
+ADMIN: list[Any] = [Depends(require(Role.ADMIN))]
 
 ViewerDep = Annotated[Principal, Depends(require(Role.VIEWER))]
 InvestigatorDep = Annotated[Principal, Depends(require(Role.INVESTIGATOR))]
@@ -553,6 +590,100 @@ def install_security(
 
 
 # ---------------------------------------------------------------------------------------------
+# Named queries over HTTP
+
+# System records a read query may touch, and the role of the routes that serve them: the
+# generic named-query routes ask the same role, so they are no way around it.
+_SYSTEM_LABEL_ROLES = {"Dataset": Role.ADMIN, "Decision": Role.ANALYST, "Candidate": Role.ANALYST}
+# Whole-graph reads (every link, every entity id, every linkable name): a bulk harvest, like
+# GET /api/v1/export, so analysts only.
+BULK_QUERIES = frozenset({"all_links", "entity_ids", "linkable_entities"})
+# The largest `limit` a caller may give a named query over HTTP (its own header sets none).
+MAX_NAMED_QUERY_LIMIT = 10_000
+
+
+def _uses_label(body: str, label: str) -> bool:
+    return re.search(rf":\s*`?{label}\b", strip_comments_and_strings(body)) is not None
+
+
+def named_query_role(query: NamedQuery) -> Role | None:
+    """The role a key needs to run `query` through the named-query routes (GET/POST
+    /api/v1/queries..., snapshots from a named query). None: never through them (write
+    queries, and those that touch API keys, `graph.auth.SYSTEM_QUERIES`)."""
+    if query.mode != "read" or query.name in SYSTEM_QUERIES or _uses_label(query.body, "ApiKey"):
+        return None
+    roles = [role for label, role in _SYSTEM_LABEL_ROLES.items() if _uses_label(query.body, label)]
+    if query.name in BULK_QUERIES:
+        roles.append(Role.ANALYST)
+    return max(roles, default=Role.VIEWER)
+
+
+def visible_queries(queries: QuerySet, principal: Principal | None) -> list[NamedQuery]:
+    """The named queries a key may see and run: read queries at or below its role."""
+    out = []
+    for query in queries.values():
+        role = named_query_role(query)
+        if role is not None and principal is not None and principal.allows(role):
+            out.append(query)
+    return out
+
+
+def named_query_for(
+    queries: QuerySet,
+    name: str,
+    principal: Principal | None,
+    params: dict[str, Any] | None = None,
+) -> NamedQuery:
+    """The named query `name` if this key may run it over HTTP with `params`. A system query
+    does not exist here (404, like an unknown name); a write query is a 422, and so is a
+    `limit` over MAX_NAMED_QUERY_LIMIT; one that reads records of a higher role (datasets,
+    decisions, review candidates, whole-graph reads) is a 403."""
+    query = queries[name]  # NotFound for an unknown name
+    if query.name in SYSTEM_QUERIES or (query.mode == "read" and named_query_role(query) is None):
+        raise NotFound(f"no named query {name!r}")
+    role = named_query_role(query)
+    if role is None:
+        raise InvalidInput(f"{name} is a write query; only read queries can be run or frozen")
+    if principal is None or not principal.allows(role):
+        have = principal.role.value if principal else "none"
+        audit.note_denied(f"named query {name} needs {role.value}")
+        raise RoleRequired(
+            f"the named query {name} needs the {role.value} role; this key is {have}"
+        )
+    limit = (params or {}).get("limit")
+    if isinstance(limit, int) and limit > MAX_NAMED_QUERY_LIMIT:
+        raise InvalidInput(
+            f"limit is at most {MAX_NAMED_QUERY_LIMIT} on the named-query routes",
+            details=[{"field": "params.limit", "message": f"<= {MAX_NAMED_QUERY_LIMIT}"}],
+        )
+    return query
+
+
+def add_security_to_openapi(app: FastAPI) -> None:
+    """Declare the API key in the OpenAPI document (the /docs page's Authorize button), and
+    on each operation the role it needs (`x-required-role`; public ones need no key)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        roles = {name: effective_role(found) for name, found in route_requirements(app).items()}
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                if not isinstance(operation, dict) or f"{method.upper()} {path}" not in roles:
+                    continue
+                role = roles[f"{method.upper()} {path}"]
+                operation["x-required-role"] = role.value if role else "public"
+                operation["security"] = [{"ApiKeyHeader": []}, {"BearerToken": []}] if role else []
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------------
 # Reading the audit log (admins)
 
 
@@ -628,6 +759,7 @@ def read_audit_page(
         limit=limit,
         cursor=cursor,
     )
+    audit.note_result_items(len(records))
     return AuditPage(
         records=[AuditRecord.model_validate(r) for r in records], next_cursor=next_cursor
     )

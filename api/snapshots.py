@@ -8,6 +8,8 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field, model_validator
 
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep, relationship_types
+from api.security import VIEWER, InvestigatorDep, ViewerDep, named_query_for
+from graph import audit
 from graph import snapshot as snapshots
 from graph.errors import InvalidInput
 from graph.formats import FORMATS, render
@@ -91,6 +93,7 @@ class QueryGraph(BaseModel):
 def run_query_as_graph(
     store: StoreDep,
     model: ModelDep,
+    principal: ViewerDep,
     name: Annotated[
         str, Path(description="a read query of cypher/queries", examples=["entity_links"])
     ],
@@ -99,9 +102,13 @@ def run_query_as_graph(
     ],
 ) -> QueryGraph:
     """The same named query an analyst pastes into the Neo4j Browser, for /explore and other
-    clients: read queries only, parameters checked against the file's header."""
+    clients: read queries only, parameters checked against the file's header. Nothing is
+    stored (a viewer may run it). Queries over datasets, decisions or review candidates need
+    the role of the routes that serve those; the API key queries are not served at all."""
+    named_query_for(store.queries, name, principal, params)
     types = list(relationship_types(model, None))
     rows, graph = snapshots.run_as_graph(store, name, params, types)
+    audit.note_result_items(len(rows))
     empty: dict[str, Any] = {"nodes": [], "relationships": [], "sources": []}
     return QueryGraph(rows=rows, graph=graph if graph is not None else empty)
 
@@ -122,6 +129,7 @@ def run_query_as_graph(
 def create_snapshot(
     store: StoreDep,
     model: ModelDep,
+    principal: InvestigatorDep,
     request: Annotated[SnapshotRequest, Body()],
     response: Response,
 ) -> SnapshotSummary:
@@ -132,6 +140,7 @@ def create_snapshot(
     was frozen before."""
     types = relationship_types(model, request.types, where="body")
     if request.query is not None:
+        named_query_for(store.queries, request.query.name, principal, request.query.params)
         snap = snapshots.freeze_named_query(
             store, request.query.name, request.query.params, list(types), request.title
         )
@@ -148,21 +157,26 @@ def create_snapshot(
 
 @router.get(
     "/snapshots",
+    dependencies=VIEWER,
     response_model=list[SnapshotSummary],
     responses=ERRORS,
     summary="Stored snapshots, newest first",
 )
 def list_snapshots(
-    store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many")] = 50,
 ) -> list[SnapshotSummary]:
-    return [
+    found = [
         summary(snapshots.load(store, row["id"]))
         for row in store.run("snapshots", {"limit": limit})
     ]
+    audit.note_result_items(len(found))
+    return found
 
 
 @router.get(
     "/snapshots/{snapshot_id}",
+    dependencies=VIEWER,
     response_model=dict[str, Any],
     responses=ERRORS,
     summary="A snapshot as JSON (format crimegraph.snapshot/1)",
@@ -182,6 +196,7 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/snapshots/{snapshot_id}/{format_name}",
+    dependencies=VIEWER,
     response_model=None,
     responses={**DOWNLOAD, **ERRORS},
     summary="A snapshot rendered in one format",

@@ -5,7 +5,9 @@
 Starts its own embedded engine in a temporary data dir, seeds it, serves the API with
 uvicorn on a free loopback port, warms every endpoint up, then sends the requests one after
 another (a single client: this measures latency, not throughput) and reports p50 and p99 per
-endpoint. Never run as a test: these machines are shared, and numbers move with the load.
+endpoint. Authentication and the audit log are on, as in production (a viewer key, each
+request recorded); the rate limit is off, or the benchmark would measure 429s. Never run as
+a test: these machines are shared, and numbers move with the load.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import httpx
 import uvicorn
 
 from api.app import create_app
+from graph.auth import KeyStore, Role
 from graph.engine import EmbeddedEngine
 from graph.settings import Settings
 
@@ -73,10 +76,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="crimegraph-bench-") as data_dir:
         port = free_port()
-        settings = Settings(data_dir=Path(data_dir), neo4j_uri=None, port=port)
+        settings = Settings(
+            data_dir=Path(data_dir), neo4j_uri=None, port=port, rate_limit_per_minute=0
+        )
+        app = create_app(settings, seed_on_start=True)
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(settings, seed_on_start=True),
+                app,
                 host="127.0.0.1",
                 port=port,
                 log_level="warning",
@@ -94,6 +100,9 @@ def main() -> None:
                     except httpx.TransportError:
                         pass
                     time.sleep(0.2)
+                keys = KeyStore(app.state.graph.ready_store(), ttl=0)
+                _, token = keys.create("latency benchmark", Role.VIEWER, created_by="benchmark")
+                client.headers["X-API-Key"] = token
                 rows = []
                 for name, path in endpoints(client).items():
                     for _ in range(args.warmup):

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import hmac
 import ipaddress
+import os
 import re
 import secrets
 import threading
@@ -24,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from graph.errors import InvalidInput, NotFound, Unauthenticated, UnsafeConfiguration
@@ -95,6 +97,14 @@ class Principal:
 
     def allows(self, required: Role) -> bool:
         return self.role.allows(required)
+
+    @property
+    def actor(self) -> str:
+        """Who did it, as recorded on what a request writes (`imported_by`, `decided_by`,
+        ...): the key's name and public id, never a name the client chose."""
+        if self.auth_disabled:
+            return self.name
+        return f"{self.name} (key {self.key_id})"
 
     @property
     def sees_everything(self) -> bool:
@@ -204,6 +214,27 @@ def check_auth_setting(settings: Settings) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+BOOTSTRAP_KEY_NAME = "bootstrap"
+BOOTSTRAP_KEY_FILE = "bootstrap-key"
+
+
+def bootstrap_admin_key(keys: KeyStore, data_dir: Path) -> tuple[ApiKeyInfo, str, Path] | None:
+    """A new user's first key: on a database that holds no API key at all (revoked ones
+    count, so revoking it never brings it back), create an admin key named `bootstrap` and
+    write its token to `data_dir/bootstrap-key` (mode 0600). Returns the key, its token
+    and the file; None when any key exists."""
+    if keys.list():
+        return None
+    info, token = keys.create(BOOTSTRAP_KEY_NAME, Role.ADMIN, created_by="crimegraph serve")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / BOOTSTRAP_KEY_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # a file left from an older database kept its mode
+        handle.write(token + "\n")
+    return info, token, path
 
 
 class KeyStore:

@@ -64,7 +64,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    app = create_app(settings, seed_on_start=args.seed)
+    # A first admin key when the database has none (printed once; docs/security.md).
+    app = create_app(settings, seed_on_start=args.seed, bootstrap_key=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
 
@@ -591,7 +592,10 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from graph.service import open_store
 
     options = imports.ImportOptions(
-        source_document=args.source_document, grading=args.grading, confidence=args.confidence
+        source_document=args.source_document,
+        grading=args.grading,
+        confidence=args.confidence,
+        names=imports.CLI_OPTION_NAMES,  # messages name the flags, not the API's parameters
     ).checked()
     source = imports.ImportSource.from_path(Path(args.file))
     with open_store(settings) as store:
@@ -662,6 +666,31 @@ def cmd_datasets(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.generate import generate
+
+    if args.output is None and not args.dry_run:
+        raise InvalidInput("give --output PATH (or --dry-run to count only)")
+    output = None if args.dry_run else Path(args.output)
+    result = generate(
+        args.size,
+        args.seed,
+        output,
+        args.format,
+        progress=lambda message: print(f"generate: {message}", file=sys.stderr),
+    )
+    manifest = result.manifest()
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return 0
+    where = f" to {output} ({result.bytes / 1e6:.1f} MB)" if output is not None else ""
+    print(
+        f"generated {manifest['nodes']:,} nodes and {manifest['relationships']:,} relationships "
+        f"(size {args.size}, seed {args.seed}){where} in {result.seconds:.1f} s"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crimegraph",
@@ -669,7 +698,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="serve the API (starts the embedded engine when needed)")
+    serve = sub.add_parser(
+        "serve",
+        help="serve the API (starts the embedded engine when needed; on a database without "
+        "API keys, makes an admin key and prints its token once)",
+    )
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--seed", action="store_true", help="load the seed dataset before serving")
@@ -879,6 +912,24 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.add_argument("--limit", type=int, default=50)
     datasets.add_argument("--json", action="store_true")
     datasets.set_defaults(func=cmd_datasets)
+
+    gen = sub.add_parser(
+        "generate",
+        help="write a synthetic crime-network dataset in the import format (benchmarks)",
+        description="crimegraph generate --size XS|S|M|L --seed N --output PATH [--format csv|ftm]",
+    )
+    gen.add_argument(
+        "--size",
+        required=True,
+        choices=["XS", "S", "M", "L"],
+        help="XS 500 nodes / 2,500 relationships, S 10k / 50k, M 100k / 1M, L 1M / 10M",
+    )
+    gen.add_argument("--seed", type=int, default=1, help="same size and seed, same bytes")
+    gen.add_argument("--output", help="a directory for csv, a .jsonl file for ftm")
+    gen.add_argument("--format", choices=["csv", "ftm"], default="csv")
+    gen.add_argument("--dry-run", action="store_true", help="count only, write nothing")
+    gen.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    gen.set_defaults(func=cmd_generate)
     return parser
 
 

@@ -134,6 +134,8 @@ def _property_rows(props: dict[str, PropertySpec]) -> list[str]:
             flags.append("one of " + ", ".join(f"`{v}`" for v in spec.enum))
         if spec.min is not None or spec.max is not None:
             flags.append(f"{spec.min}..{spec.max}")
+        if spec.pattern is not None:
+            flags.append(f"matches `{spec.pattern}`")
         rows.append(f"| `{name}` | {spec.type} | {'; '.join(flags)} | {spec.description} |")
     return rows
 

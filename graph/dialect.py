@@ -17,6 +17,17 @@ Differences met on ArcadeDB 26.10 over Bolt (tests/test_dialect.py pins each):
 5. Labels are fixed when a node is created (`SET n:Label` on an existing node fails) and
    dynamic labels `$(...)` are silently ignored. Not translated: the model-generated upsert
    queries create every node with all its labels at once, which both engines accept.
+6. Write conflicts: ArcadeDB checks concurrent transactions optimistically, at commit, and
+   reports the loser in three ways (tests/test_faults.py meets each): a TransientError
+   `Neo.TransientError.Transaction.DeadlockDetected` ("concurrent change to the same
+   record"); a ConstraintError
+   `Neo.ClientError.Schema.ConstraintValidationFailed` "Duplicated key [...] found on index"
+   when two transactions MERGE or CREATE the same id (MERGE is not atomic there, unlike on
+   Neo4j, which locks the key); and a bare ClientError `Neo.ClientError.Statement.SemanticError`
+   "Error executing Cypher command: ..." when two transactions create the first node of a
+   new label set at once (the engine log shows TypeAlreadyExistsException). `write_conflict`
+   says which failures the store may retry; on Neo4j only `Neo.TransientError.Transaction.*`
+   (deadlocks, lock timeouts).
 """
 
 from __future__ import annotations
@@ -29,10 +40,16 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
+from neo4j import exceptions as neo4j_errors
+
 from graph.engine import Connection, EngineKind
 from graph.errors import DatabaseUnavailable, QueryDefinitionError
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+# ArcadeDB's wrapper for an internal failure during a statement; its own cause stays in the
+# engine log. Met for concurrent creation of a label set's type (see 6. above).
+_ARCADEDB_OPAQUE = "Error executing Cypher command"
+_ARCADEDB_DUPLICATE_KEY = "Duplicated key"
 _FULLTEXT_INDEX = re.compile(
     rf"^CREATE\s+FULLTEXT\s+INDEX\s+(?P<name>{_IDENTIFIER})\s+IF\s+NOT\s+EXISTS\s+"
     rf"FOR\s+\((?P<var>{_IDENTIFIER}):(?P<label>{_IDENTIFIER})\)\s+"
@@ -91,6 +108,11 @@ class Dialect(Protocol):
         """The name queries pass to db.index.fulltext.queryNodes for this index."""
         ...
 
+    def write_conflict(self, exc: Exception) -> bool:
+        """True when a write transaction failed only because concurrent transactions touched
+        the same records: it was rolled back, and running it again may succeed."""
+        ...
+
 
 class Neo4jDialect:
     kind: EngineKind = "neo4j"
@@ -104,6 +126,13 @@ class Neo4jDialect:
 
     def fulltext_index(self, index: FulltextIndex) -> str:
         return index.name
+
+    def write_conflict(self, exc: Exception) -> bool:
+        # Deadlocks and lock timeouts. MERGE on a constrained key locks it, so a duplicate
+        # key is a real conflict with stored data here, which running again cannot cure.
+        return isinstance(exc, neo4j_errors.TransientError) and (exc.code or "").startswith(
+            "Neo.TransientError.Transaction."
+        )
 
 
 class ArcadeDBDialect:
@@ -130,6 +159,18 @@ class ArcadeDBDialect:
 
     def fulltext_index(self, index: FulltextIndex) -> str:
         return f"{index.label}[{','.join(index.properties)}]"
+
+    def write_conflict(self, exc: Exception) -> bool:
+        if isinstance(exc, neo4j_errors.TransientError):
+            return True
+        if not isinstance(exc, neo4j_errors.Neo4jError) or not exc.message:
+            return False
+        if isinstance(exc, neo4j_errors.ConstraintError):
+            # A concurrent MERGE of the same id won; a retried MERGE finds its record.
+            return exc.message.startswith(_ARCADEDB_DUPLICATE_KEY)
+        return exc.code == "Neo.ClientError.Statement.SemanticError" and exc.message.startswith(
+            _ARCADEDB_OPAQUE
+        )
 
 
 def dialect_for(kind: EngineKind) -> Dialect:

@@ -140,6 +140,17 @@ class EmbeddedEngine:
             admin_http=f"http://127.0.0.1:{state['http_port']}",
         )
 
+    def expected_connection(self) -> Connection:
+        """The connection the engine of this data dir serves once started (it keeps these
+        ports while they are free): for a client that is up before its database."""
+        with self._lock():
+            state = self.running_state()
+            if state is None:
+                self._credentials()
+                bolt_port, http_port = self._ports()
+                state = {"bolt_port": bolt_port, "http_port": http_port}
+        return self.connection(state)
+
     def ensure_running(self) -> tuple[Connection, bool]:
         """Reuse the engine of this data dir or start it. Returns (connection, started_here)."""
         connection, started_pid = self.ensure_running_pid()

@@ -41,6 +41,19 @@ class Conflict(CrimegraphError):
     code = "conflict"
 
 
+class ConstraintViolation(InvalidInput):
+    """A write would give a second record an id a unique constraint reserves; nothing was
+    written. A writer that checked the id was free has met another that took it since."""
+
+
+class WriteConflict(Conflict):
+    """Concurrent transactions wrote the same records (or created an id this one was about
+    to create) and the store's retries ran out; nothing was written, trying again may
+    succeed."""
+
+    code = "write_conflict"
+
+
 class PayloadTooLarge(CrimegraphError):
     status = 413
     code = "payload_too_large"

@@ -669,6 +669,32 @@ def _delimiter_option(delimiter: str) -> str:
     return f"'{delimiter}'" if delimiter.isprintable() else f"U+{ord(delimiter):04X}"
 
 
+GRAPH_EXPORT_FORMAT = "crimegraph.export/1"  # graph.imports.export_graph's snapshot shape
+
+
+def _describe(snapshot: Snapshot, nodes: int, relationships: int) -> list[str]:
+    """What the files hold, in a few lines: a graph export (of the whole graph or of one
+    dataset) or a briefing snapshot (with its title and content hash)."""
+    counts = f"{nodes} nodes, {relationships} relationships"
+    if snapshot.get("format") == GRAPH_EXPORT_FORMAT:
+        dataset = snapshot.get("dataset")
+        if dataset:
+            lines = [
+                f"crimegraph graph export of dataset {_comment(str(dataset))}: {counts}",
+                "(its records, the nodes its relationships end at and the documents they cite)",
+            ]
+        else:
+            lines = [f"crimegraph graph export of the whole graph: {counts}"]
+    else:
+        lines = [f"crimegraph snapshot {_comment(str(snapshot.get('id')))}: {counts}"]
+        for key in ("title", "content_hash"):
+            if snapshot.get(key) is not None:
+                lines.append(f"{key}: {_comment(str(snapshot[key]))}")
+    if snapshot.get("created") is not None:
+        lines.append(f"created: {_comment(str(snapshot['created']))}")
+    return lines
+
+
 def to_admin_csv(snapshot: Snapshot) -> dict[str, str]:
     """Files for `neo4j-admin database import full`: nodes.csv (`id:ID`, `:LABEL`, typed
     property columns), relationships.csv (`:START_ID`, `:END_ID`, `:TYPE`, `id`, typed
@@ -719,10 +745,8 @@ def to_admin_csv(snapshot: Snapshot) -> dict[str, str]:
             ]
         )
     readme = (
-        f"crimegraph snapshot {_comment(str(snapshot.get('id')))}: {len(nodes)} nodes, "
-        f"{len(relationships)} relationships\n"
-        f"content_hash: {_comment(str(snapshot.get('content_hash')))}\n\n"
-        "Import into a new Neo4j 5 database (the database must be stopped, and empty or\n"
+        "".join(f"{line}\n" for line in _describe(snapshot, len(nodes), len(relationships)))
+        + "\nImport into a new Neo4j 5 database (the database must be stopped, and empty or\n"
         "absent), from the directory holding these files:\n\n"
         "  neo4j-admin database import full --nodes=nodes.csv "
         "--relationships=relationships.csv \\\n"

@@ -21,10 +21,12 @@ extension key) or neo4j-admin CSV; importing either into an empty graph gives th
 from __future__ import annotations
 
 import csv
+import difflib
 import getpass
 import hashlib
 import io
 import json
+import random
 import re
 import time
 import zipfile
@@ -39,13 +41,15 @@ from typing import Any
 from followthemoney import model as ftm_model
 from followthemoney.schema import Schema
 
-from graph.errors import Conflict, InvalidInput, NotFound, SeedDataError
+from graph import visibility
+from graph.errors import Conflict, ConstraintViolation, InvalidInput, NotFound, SeedDataError
 from graph.export import (
     FTM_EXTENSION,
     FTM_FALLBACK,
     FTM_LINK_ROLE,
     FTM_LINK_SCHEMA,
     FTM_PROPERTIES,
+    GRAPH_EXPORT_FORMAT,
     to_admin_csv,
     to_admin_csv_zip,
     to_ftm,
@@ -65,9 +69,12 @@ FORMATS = ("ftm", "csv", "snapshot")
 FTM_SUFFIXES = (".jsonl", ".ndjson", ".ijson", ".ftm.json", ".ftm")
 MAX_REPORTED_PROBLEMS = 50
 WRITE_BATCH = 5000  # rows per write step: 1000-10000 measure alike (benchmarks/README.md)
+WRITE_BATCH_CHARS = 4 * 1024 * 1024  # text per write step: a Bolt message stays under 16 MiB
 LOOKUP_BATCH = 5000  # ids per read of existing nodes
 REL_LOOKUP_BATCH = 20000  # ids per scan of existing relationships
 MAX_MERGE_CHAIN = 20  # merges of merges followed when redirecting relationships
+IMPORT_ATTEMPTS = 8  # validate-and-write rounds of an import that meets concurrent writers
+IMPORT_BACKOFF = 0.05  # seconds; the pause before round n+1 is random, up to this * 2**n
 EXPORT_BATCH = 5000  # start entities per read of relationships
 MAX_ID_LENGTH = 512
 CSV_FIELD_LIMIT = 256 * 1024 * 1024
@@ -164,12 +171,28 @@ class ParsedImport:
 
 
 @dataclass(frozen=True)
+class OptionNames:
+    """How messages name the import's options: as the caller spells them. The defaults
+    are the API's query parameters; the CLI passes its flags (CLI_OPTION_NAMES)."""
+
+    source_document: str = "source_document"
+    format: str = "format={}"  # with the value in place of {}
+
+    def format_as(self, value: str) -> str:
+        return self.format.format(value)
+
+
+CLI_OPTION_NAMES = OptionNames(source_document="--source-document", format="--format {}")
+
+
+@dataclass(frozen=True)
 class ImportOptions:
     """How to fill what a file does not say (see docs/import-format.md)."""
 
     source_document: str | None = None  # cited by rows without sources
     grading: str = DEFAULT_GRADING  # for rows without reliability/credibility
     confidence: int = DEFAULT_CONFIDENCE  # for rows without confidence
+    names: OptionNames = field(default=OptionNames(), compare=False)  # for messages only
 
     def checked(self) -> ImportOptions:
         if parse_grading(self.grading) is None:
@@ -246,10 +269,18 @@ class ImportSource:
     def is_zip(self) -> bool:
         return self.data is not None and self.data[:4] == b"PK\x03\x04"
 
+    def check_zip_name(self) -> None:
+        """A file named *.zip must be one: reading it as anything else only confuses."""
+        if self.data is not None and self.name.lower().endswith(".zip") and not self.is_zip:
+            raise _reject(
+                [Problem(self.name, None, "-", "not a zip archive (it does not start as one)")]
+            )
+
     def csv_members(self) -> list[tuple[str, bytes]]:
         """(name, bytes) of every file of a directory, a zip, or the one file."""
         if self.data is None:
             return list(self.members)
+        self.check_zip_name()
         if not self.is_zip:
             return [(self.name, self.data)]
         try:
@@ -266,8 +297,10 @@ class ImportSource:
             ) from exc
 
 
-def detect_format(source: ImportSource) -> str:
+def detect_format(source: ImportSource, names: OptionNames | None = None) -> str:
     """ftm, csv or snapshot, from the source's kind, name and first bytes."""
+    names = names or OptionNames()
+    source.check_zip_name()
     name = source.name.lower()
     if source.data is None or source.is_zip or name.endswith(".csv"):
         return "csv"
@@ -283,8 +316,9 @@ def detect_format(source: ImportSource) -> str:
         except ValueError:
             return "snapshot"
         return "snapshot" if isinstance(first, dict) and "nodes" in first else "ftm"
+    choices = " or ".join(names.format_as(f) for f in FORMATS)
     raise InvalidInput(
-        f"cannot tell the format of {source.name!r}; give one of {', '.join(FORMATS)}",
+        f"cannot tell the format of {source.name!r} from its name or first bytes; give {choices}",
         details=[{"field": "format", "message": f"one of {', '.join(FORMATS)}"}],
     )
 
@@ -298,13 +332,21 @@ def read_import(
     *,
     format: str | None = None,
     file_name: str | None = None,
+    names: OptionNames | None = None,
 ) -> ParsedImport:
-    """Parse a file into records with their locations; problems are collected, not raised."""
+    """Parse a file into records with their locations; problems are collected, not raised.
+    `names` spells the options in messages as the caller does (API parameters by default)."""
+    names = names or OptionNames()
     if isinstance(source, Path):
         source = ImportSource.from_path(source)
     elif isinstance(source, bytes):
         source = ImportSource(file_name or "upload", source)
-    chosen = format or detect_format(source)
+    if source.data is not None and not source.data.strip():
+        raise InvalidInput(
+            f"{source.name!r} is empty: nothing to import",
+            details=[{"field": "file", "message": "empty"}],
+        )
+    chosen = format or detect_format(source, names)
     if chosen not in FORMATS:
         raise InvalidInput(
             f"unknown import format {chosen!r}; one of {', '.join(FORMATS)}",
@@ -315,11 +357,24 @@ def read_import(
         _read_csv(parsed, source, model)
     elif source.data is None:
         parsed.problem(None, "-", f"a {chosen} import is one file, not a directory")
+    elif not _is_utf8(source.data):
+        # A zip or other binary file: one problem, not one per "line" of it.
+        parsed.problem(
+            None, "-", f"not valid UTF-8 JSON (is it a CSV zip? use {names.format_as('csv')})"
+        )
     elif chosen == "ftm":
         _read_ftm(parsed, source.data, model)
     else:
         _read_snapshot(parsed, source.data, model)
     return parsed
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _concrete_label(labels: object, model: Model) -> tuple[str | None, str]:
@@ -667,9 +722,18 @@ def _read_csv(parsed: ParsedImport, source: ImportSource, model: Model) -> None:
                     None,
                     "-",
                     "the file name names no label or relationship type of graph/model.yaml "
-                    "(e.g. Person.csv, MEMBERSHIP.csv)",
+                    f"({_csv_name_hint(stem, model)})",
                 )
             )
+
+
+def _csv_name_hint(stem: str, model: Model) -> str:
+    """ "did you mean Person.csv?" for Persons.csv, "MEMBERSHIP.csv" for membership.csv."""
+    known = {name.lower(): name for name in (*model.node_labels, *model.relationship_types)}
+    close = difflib.get_close_matches(stem.lower(), list(known), n=2, cutoff=0.75)
+    if not close:
+        return "e.g. Person.csv, MEMBERSHIP.csv"
+    return f"did you mean {' / '.join(f'{known[c]}.csv' for c in close)}?"
 
 
 def _cell_value(spec: PropertySpec | None, text: str, delimiter: str | None = None) -> Any:
@@ -897,6 +961,34 @@ def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
+def _text_size(props: dict[str, Any]) -> int:
+    """Characters of a row's text values: what makes a Bolt message large."""
+    size = 64
+    for value in props.values():
+        if isinstance(value, str):
+            size += len(value)
+        elif isinstance(value, list):
+            size += sum(len(v) for v in value if isinstance(v, str))
+    return size
+
+
+def _write_batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Batches of at most WRITE_BATCH rows and WRITE_BATCH_CHARS characters of text: a
+    Bolt message over 16 MiB is refused by ArcadeDB, and 5,000 documents with their text
+    exceed it (benchmarks/README.md, ingest at M)."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        weight = _text_size(row.get("props") or {})
+        if batch and (len(batch) >= WRITE_BATCH or size + weight > WRITE_BATCH_CHARS):
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += weight
+    if batch:
+        yield batch
+
+
 def _stored_nodes(store: Store, ids: set[str]) -> dict[str, Row]:
     found: dict[str, Row] = {}
     for batch in _batches(sorted(ids), LOOKUP_BATCH):
@@ -1002,8 +1094,8 @@ class _Validator:
         self._follow_merges()
         if self.options.source_document and not self._is_document(self.options.source_document):
             raise InvalidInput(
-                f"--source-document {self.options.source_document!r} is no Document in the "
-                "file or the graph",
+                f"{self.options.names.source_document} {self.options.source_document!r} is no "
+                "Document in the file or the graph",
                 details=[{"field": "source_document", "message": "an existing Document id"}],
             )
         for ref_id, ref in self.references.items():
@@ -1120,7 +1212,8 @@ class _Validator:
                 self.problem(
                     record,
                     "source_ids",
-                    "every record cites its sources (FtM: proof); or give --source-document",
+                    "every record cites its sources (FtM: proof); or give "
+                    f"{self.options.names.source_document}",
                 )
                 return {}
             sources = [default]
@@ -1138,7 +1231,8 @@ class _Validator:
             self.problem(
                 record,
                 "quote",
-                "every record quotes its source (FtM: summary); or give --source-document",
+                "every record quotes its source (FtM: summary); or give "
+                f"{self.options.names.source_document}",
             )
             return {}
         grading = parse_grading(self.options.grading) or ("F", 6)
@@ -1152,7 +1246,23 @@ class _Validator:
             "dataset_ids": list(
                 dict.fromkeys([*given.get("dataset_ids", []), self.plan.dataset_id])
             ),
+            **({"handling": given["handling"]} if "handling" in given else {}),
         }
+
+    def _same_handling(
+        self, record: Record, record_id: str, provenance: dict[str, Any], stored: dict[str, Any]
+    ) -> bool:
+        """An import does not change who may see a stored record: a file that gives it
+        another handling code (or one where it has none) is refused."""
+        if "handling" not in provenance or provenance["handling"] == stored.get("handling"):
+            return True
+        self.problem(
+            record,
+            "handling",
+            f"id {record_id!r} exists with handling {_shown(stored.get('handling'))}; "
+            f"the file says {_shown(provenance['handling'])}",
+        )
+        return False
 
     def _compare(
         self,
@@ -1214,7 +1324,11 @@ class _Validator:
                 self.problem(
                     node, "label", f"id {node_id!r} exists as {shown}; the file says {label}"
                 )
-            elif self._compare(node, node_id, props, stored["properties"], specs) and provenance:
+            elif (
+                self._compare(node, node_id, props, stored["properties"], specs)
+                and self._same_handling(node, node_id, provenance, stored["properties"])
+                and provenance
+            ):
                 self.plan.known_nodes.append(
                     {"id": node_id, "props": self._union(stored["properties"], provenance)}
                 )
@@ -1279,7 +1393,11 @@ class _Validator:
                     f"id {rel_id!r} exists as {found[0]} from {found[1]!r} to {found[2]!r}; "
                     f"the file says {said[0]} from {said[1]!r} to {said[2]!r}",
                 )
-            elif self._compare(rel, rel_id, props, stored["properties"], specs) and provenance:
+            elif (
+                self._compare(rel, rel_id, props, stored["properties"], specs)
+                and self._same_handling(rel, rel_id, provenance, stored["properties"])
+                and provenance
+            ):
                 self.plan.known_relationships.append(
                     {
                         "id": rel_id,
@@ -1315,7 +1433,9 @@ def validate_import(
     parsed: ParsedImport, model: Model, store: Store, options: ImportOptions, dataset_id: str
 ) -> ImportPlan:
     """Check every record; raise ImportRejected listing the problems (up to a bound)."""
-    plan = _Validator(parsed, model, store, options, dataset_id).run()
+    # The check must know every stored id, restricted ones too, whoever imports.
+    with visibility.unrestricted():
+        plan = _Validator(parsed, model, store, options, dataset_id).run()
     if parsed.problems:
         raise _reject(parsed.problems)
     if not plan.nodes and not plan.relationships:
@@ -1332,15 +1452,23 @@ def dataset_id_for(sha256: str, options: ImportOptions) -> str:
     return stable_id("dataset", sha256[:16], *([key] if key else []))
 
 
+def _dataset_view(row: Row) -> dict[str, Any]:
+    """A Dataset record as callers see it: `options` (stored as JSON text) an object."""
+    view = dict(row)
+    options = view.get("options")
+    view["options"] = json.loads(options) if isinstance(options, str) and options else {}
+    return view
+
+
 def get_dataset(store: Store, dataset_id: str) -> dict[str, Any]:
     rows = store.run("dataset_by_id", {"dataset": dataset_id})
     if not rows:
         raise NotFound(f"no dataset with id {dataset_id!r}")
-    return rows[0]
+    return _dataset_view(rows[0])
 
 
 def list_datasets(store: Store, limit: int = 50) -> list[dict[str, Any]]:
-    return store.run("datasets", {"limit": limit})
+    return [_dataset_view(row) for row in store.run("datasets", {"limit": limit})]
 
 
 def write_plan(
@@ -1351,8 +1479,11 @@ def write_plan(
     timeout: float | None = None,
 ) -> None:
     """Everything in ONE transaction: the Dataset record, new nodes (CREATE: they were
-    checked absent), provenance of stored nodes, then relationships. A step that does not
-    reach every row it was given rolls the whole import back."""
+    checked absent), provenance of stored nodes, then relationships (those checked absent
+    are claimed first: still absent, ends locked). A step that does not reach every row it
+    was given rolls the whole import back with Conflict, as does a write that meets
+    concurrent writers (WriteConflict, or ConstraintViolation for an id created meanwhile):
+    the plan is stale, and run_import validates again."""
     steps = [WriteStep("save_dataset", record)]
     kinds = ["dataset"]
     for query, rows, kind in (
@@ -1361,31 +1492,48 @@ def write_plan(
         ("upsert_relationships", plan.new_relationships, "relationships"),
         ("add_relationship_provenance", plan.known_relationships, "relationships"),
     ):
-        for batch in _batches(rows, WRITE_BATCH):
+        for batch in _write_batches(rows):
+            if query == "upsert_relationships":
+                claims = [{"id": r["id"], "from": r["from"], "to": r["to"]} for r in batch]
+                steps.append(WriteStep("claim_new_relationships", {"rows": claims}))
+                kinds.append("claim")
             steps.append(WriteStep(query, {"rows": batch}))
             kinds.append(kind)
     done = {"nodes": 0, "relationships": 0}
+    reported: set[str] = set()
 
     def report(index: int, step: WriteStep, result: list[Row]) -> None:
         kind = kinds[index]
         if kind == "dataset":
+            # The first step: a transaction run again (after a lost connection) counts
+            # from zero, and says nothing it said already.
+            done.update(nodes=0, relationships=0)
             return
         sent = len(step.params["rows"])
         written = result[0]["rows"] if result else 0
         if written != sent:
             # Raising inside the transaction function rolls the whole import back.
+            changed = "relationships" if kind == "claim" else kind
             raise Conflict(
-                f"{sent - written} {kind} changed in the graph during the import; "
+                f"{sent - written} {changed} changed in the graph during the import; "
                 "nothing was written, try again"
             )
+        if kind == "claim":
+            return
         done[kind] += sent
-        if progress is not None:
-            progress(
-                f"wrote {done['nodes']}/{plan.nodes} nodes, "
-                f"{done['relationships']}/{plan.relationships} relationships"
-            )
+        message = (
+            f"wrote {done['nodes']}/{plan.nodes} nodes, "
+            f"{done['relationships']}/{plan.relationships} relationships"
+        )
+        if progress is not None and message not in reported:
+            reported.add(message)
+            progress(message)
 
-    store.write_transaction(steps, progress=report, label="import", timeout=timeout)
+    # No blind retries by the store: a transaction that lost to another writer was planned
+    # on a graph that has changed since.
+    store.write_transaction(
+        steps, progress=report, label="import", timeout=timeout, conflict_retries=0
+    )
 
 
 def run_import(
@@ -1413,33 +1561,49 @@ def run_import(
     dataset_id = dataset_id_for(source.sha256, options)
     existing = store.run("dataset_by_id", {"dataset": dataset_id})
     if existing:
-        return ImportResult(existing[0], created=False)
-    parsed = read_import(source, model, format=format)
+        return ImportResult(_dataset_view(existing[0]), created=False)
+    parsed = read_import(source, model, format=format, names=options.names)
     read_done = time.monotonic()
     if progress is not None:
         progress(f"read {len(parsed.nodes)} node and {len(parsed.relationships)} relationship rows")
-    plan = validate_import(parsed, model, store, options, dataset_id)
-    validated = time.monotonic()
-    if progress is not None:
-        progress(
-            f"validated: {len(plan.new_nodes)} new nodes, {len(plan.known_nodes)} already "
-            f"stored; {len(plan.new_relationships)} new relationships, "
-            f"{len(plan.known_relationships)} already stored"
-        )
-    record = {
-        "id": dataset_id,
-        "file_name": source.name,
-        "format": parsed.format,
-        "sha256": source.sha256,
-        "nodes": plan.nodes,
-        "relationships": plan.relationships,
-        "new_nodes": len(plan.new_nodes),
-        "new_relationships": len(plan.new_relationships),
-        "imported_by": imported_by or _os_user(),
-        "imported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "options": options.key() or "{}",
-    }
-    write_plan(store, plan, record, progress, timeout)
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        validating = time.monotonic()
+        plan = validate_import(parsed, model, store, options, dataset_id)
+        validated = time.monotonic()
+        if progress is not None:
+            progress(
+                f"validated: {len(plan.new_nodes)} new nodes, {len(plan.known_nodes)} already "
+                f"stored; {len(plan.new_relationships)} new relationships, "
+                f"{len(plan.known_relationships)} already stored"
+            )
+        record = {
+            "id": dataset_id,
+            "file_name": source.name,
+            "format": parsed.format,
+            "sha256": source.sha256,
+            "nodes": plan.nodes,
+            "relationships": plan.relationships,
+            "new_nodes": len(plan.new_nodes),
+            "new_relationships": len(plan.new_relationships),
+            "imported_by": imported_by or _os_user(),
+            "imported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "options": options.key() or "{}",
+        }
+        try:
+            write_plan(store, plan, record, progress, timeout)
+            break
+        except (Conflict, ConstraintViolation) as exc:
+            # Another writer changed what the plan was built on (created an id it was
+            # about to create, say): look at the graph again. The rows another import
+            # stored meanwhile are then found stored and compared like any others.
+            if attempt == IMPORT_ATTEMPTS:
+                raise
+            if progress is not None:
+                progress(f"{exc.message}; validating again")
+            time.sleep(random.uniform(0, IMPORT_BACKOFF * 2**attempt))
+            existing = store.run("dataset_by_id", {"dataset": dataset_id})
+            if existing:  # the same file, imported meanwhile by another client
+                return ImportResult(_dataset_view(existing[0]), created=False)
     finished = time.monotonic()
     return ImportResult(
         get_dataset(store, dataset_id),
@@ -1447,7 +1611,7 @@ def run_import(
         ignored=dict(sorted(parsed.ignored.items())),
         seconds={
             "read": round(read_done - started, 3),
-            "validate": round(validated - read_done, 3),
+            "validate": round(validated - validating, 3),
             "write": round(finished - validated, 3),
             "total": round(finished - started, 3),
         },
@@ -1515,8 +1679,9 @@ def export_graph(store: Store, dataset: str | None = None) -> Snapshot:
         if "Document" in n["labels"]
     ]
     return {
-        "format": "crimegraph.export/1",
+        "format": GRAPH_EXPORT_FORMAT,
         "id": dataset or "crimegraph-graph",
+        "dataset": dataset or None,
         "title": f"dataset {dataset}" if dataset else "the whole graph",
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "engine": store.engine,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from graph import visibility
 from graph.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from graph.linking import (
     Hit,
@@ -264,10 +265,13 @@ def ingest(
     grading: str | None = None,
     confidence: int | None = None,
     today: date | None = None,
+    handling: str | None = None,
 ) -> IngestResult:
     """Store a document (or find it stored), link the entities it names and queue the
-    names it holds that the graph does not, all in one transaction."""
+    names it holds that the graph does not, all in one transaction. `handling` restricts
+    the new document (and so its mentions and candidates) to keys holding that code."""
     text = check_text(text)
+    handling = _check_handling(model, handling)
     claim_confidence = _check_confidence(DEFAULT_CONFIDENCE if confidence is None else confidence)
     reliability, credibility = parse_grading(grading)
     published_date: PartialDate | None = None
@@ -287,8 +291,24 @@ def ingest(
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     steps: list[WriteStep] = []
     existing = store.run("document_by_hash", {"content_sha256": sha})
+    if not existing and not visibility.current().see_all:
+        with visibility.unrestricted():
+            hidden = store.run("document_by_hash", {"content_sha256": sha})
+        if hidden:
+            # Storing it again would overwrite the restricted document (same id): refuse.
+            # Only someone who holds the very text learns that it is stored.
+            raise Conflict(
+                "the graph already holds this text under a handling restriction this key "
+                "does not hold; ask someone cleared for it"
+            )
     if existing:
         stored = existing[0]
+        if handling is not None and handling != stored.get("handling"):
+            raise InvalidInput(
+                f"this text is stored already with handling {stored.get('handling')!r}; "
+                "ingesting it again does not change that",
+                details=[_field("handling", "as stored, or leave it out")],
+            )
         doc_id, doc_title = stored["id"], stored["title"]
         reliability = stored["reliability"] or reliability
         credibility = stored["credibility"] or credibility
@@ -318,6 +338,8 @@ def ingest(
         )
         doc_id = stable_id("document", doc_title, sha)
         props.update(id=doc_id, source_ids=[doc_id])
+        if handling is not None:
+            props["handling"] = handling
         steps.append(
             WriteStep(
                 "upsert_nodes", {"rows": [{"id": doc_id, "label": "Document", "props": props}]}
@@ -379,6 +401,26 @@ def ingest(
         for hit_group in unresolved.values()
     ]
     return IngestResult(doc_id, doc_title, not existing, linked, ambiguous, candidates)
+
+
+def _check_handling(model: Model, handling: str | None) -> str | None:
+    """A handling code the caller may set: well formed, and one its key holds (a key
+    could not see what it restricted to a code it lacks)."""
+    if handling is None:
+        return None
+    try:
+        check_value(model.provenance["handling"], handling)
+    except ValueError:
+        raise InvalidInput(
+            f"handling {handling!r} must be lower-case words joined by ':', e.g. case:prison-break",
+            details=[_field("handling", "e.g. case:prison-break")],
+        ) from None
+    if not visibility.current().can_see(handling):
+        raise InvalidInput(
+            f"this key does not hold the handling code {handling!r}, so it cannot set it",
+            details=[_field("handling", "a code the key holds")],
+        )
+    return handling
 
 
 def _ref(linker: Linker, entity_id: str) -> EntityRef:
@@ -514,18 +556,36 @@ def document_mentions(store: Store, model: Model, document_id: str) -> dict[str,
     """A document and the entities it mentions; NotFound for an unknown document."""
     rows = store.run("document_mentions", {"id": document_id})
     if not rows:
-        raise NotFound(f"no document {document_id!r}")
+        raise visibility.entity_not_found(store, document_id, f"no document {document_id!r}")
     found = rows[0]
     for mention in found["mentions"]:
         mention["labels"] = list(ordered_labels(model, mention["labels"] or ()))
     return found
 
 
+def _without_hidden(store: Store, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Candidates as the caller may see them: the entities they name (an ambiguous name's
+    options, the entity an accepted one became) only when visible to it."""
+    if visibility.current().see_all:
+        return views
+    named = sorted(
+        {i for v in views for i in [*v["options"], v.get("entity_id")] if isinstance(i, str)}
+    )
+    if not named:
+        return views
+    seen = {row["id"] for row in store.run("entities_by_ids", {"ids": named})}
+    for view in views:
+        view["options"] = [i for i in view["options"] if i in seen]
+        if view.get("entity_id") is not None and view["entity_id"] not in seen:
+            view["entity_id"] = None
+    return views
+
+
 def get_candidate(store: Store, candidate_id: str) -> dict[str, Any]:
     rows = store.run("candidate_by_id", {"candidate": candidate_id})
     if not rows:
         raise NotFound(f"no candidate {candidate_id!r}")
-    return _candidate_view(rows[0]["candidate"])
+    return _without_hidden(store, [_candidate_view(rows[0]["candidate"])])[0]
 
 
 def list_candidates(
@@ -545,7 +605,7 @@ def list_candidates(
         "review_candidates",
         {"status": status or "", "document_id": document_id or "", "skip": offset, "limit": limit},
     )
-    return [_candidate_view(row["candidate"]) for row in rows]
+    return _without_hidden(store, [_candidate_view(row["candidate"]) for row in rows])
 
 
 # --- decisions ----------------------------------------------------------------------------
@@ -734,7 +794,9 @@ def _new_entity_row(
         props["aliases"] = list(unique.values())
     _refuse_duplicate(store, label, entity_name)
     entity_id = stable_id(label.lower(), entity_name, candidate["document_id"])
-    if store.run("entity_by_id", {"id": entity_id}):
+    with visibility.unrestricted():  # a hidden entity of that id must not be overwritten
+        exists = bool(store.run("entity_by_id", {"id": entity_id}))
+    if exists:
         raise Conflict(
             f"entity {entity_id} exists already; accept with entity_id to link it",
             details=[_field("entity_id", entity_id)],

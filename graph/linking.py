@@ -10,7 +10,10 @@ finds. Three steps:
 2. `Linker.scan`: every name and alias of every entity, folded (accents dropped, case
    folded, punctuation as one space), in one Aho-Corasick automaton run over the folded
    text. A match counts only as whole words; overlapping matches are resolved longest
-   first, then earliest. A folded form shared by several entities is ambiguous.
+   first, then earliest. A folded form shared by several entities is ambiguous. The name
+   of an event is descriptive ("Escape of Mohamed Amra"): the names inside a matched event
+   name are mentions too. Other names are not opened up ("Banque de France" does not
+   name France).
 3. `propose_candidates`: capitalised name spans and dates not already linked, filtered
    (headings, table headers, sentence-initial common words, title-cased common phrases)
    and given a guessed kind (person, organization, place, date or name).
@@ -318,11 +321,22 @@ def _name_key(name: str) -> str | None:
     return key
 
 
-class Linker:
-    """An Aho-Corasick automaton over the folded names and aliases of the given entities."""
+# Labels whose names describe what happened to other entities, which they name:
+# "Escape of Mohamed Amra", "Attack on Fresnes prison".
+NESTING_LABELS = frozenset({"Event"})
 
-    def __init__(self, entities: Iterable[Linkable]) -> None:
+
+class Linker:
+    """An Aho-Corasick automaton over the folded names and aliases of the given entities.
+
+    A matched name of an entity with one of `nesting_labels` (events, by default) also
+    yields the names inside it."""
+
+    def __init__(
+        self, entities: Iterable[Linkable], nesting_labels: Iterable[str] = NESTING_LABELS
+    ) -> None:
         self.entities = {e.id: e for e in entities}
+        self.nesting_labels = frozenset(nesting_labels)
         table: dict[str, dict[str, NameForm]] = {}
         for entity in self.entities.values():
             names = [(entity.name, False), *((alias, True) for alias in entity.aliases)]
@@ -355,16 +369,46 @@ class Linker:
                 continue
             found.append((first, last + 1, str(key)))
         found.sort(key=lambda f: (f[0] - f[1], f[0]))  # longest first, then earliest
-        taken = bytearray(len(folded))
+        chosen = _without_overlaps(found)
+        if self.nesting_labels:
+            by_start = sorted(found, key=lambda f: f[0])
+            chosen += self._nested(chosen, by_start, [f[0] for f in by_start])
         hits: list[Hit] = []
-        for first, end, key in found:
-            if any(taken[first:end]):
-                continue
-            taken[first:end] = b"\x01" * (end - first)
+        for first, end, key in chosen:
             start, stop = index[first], index[end - 1] + 1
             hits.append(Hit(start, stop, text[start:stop], self._keys[key]))
-        hits.sort(key=lambda h: h.start)
+        hits.sort(key=lambda h: (h.start, h.start - h.end))
         return hits
+
+    def _nests(self, key: str) -> bool:
+        return any(
+            self.nesting_labels.intersection(self.entities[form.entity_id].labels)
+            for form in self._keys[key]
+        )
+
+    def _nested(
+        self,
+        outer: list[tuple[int, int, str]],
+        by_start: list[tuple[int, int, str]],
+        starts: list[int],
+    ) -> list[tuple[int, int, str]]:
+        """The matches inside the chosen event names, chosen among themselves the same
+        way (longest first), and those inside any event name among them."""
+        nested: list[tuple[int, int, str]] = []
+        for first, end, key in outer:
+            if not self._nests(key):
+                continue
+            inside = [
+                f
+                for f in by_start[
+                    bisect.bisect_left(starts, first) : bisect.bisect_left(starts, end)
+                ]
+                if f[1] <= end and (f[0], f[1]) != (first, end)
+            ]
+            inside.sort(key=lambda f: (f[0] - f[1], f[0]))
+            inner = _without_overlaps(inside)
+            nested += inner + self._nested(inner, by_start, starts)
+        return nested
 
     def similar(self, text: str, limit: int = 3) -> list[str]:
         """Ids of entities whose name or alias is close to the text (typos, spellings)."""
@@ -380,6 +424,21 @@ class Linker:
                 if form.entity_id not in ids:
                     ids.append(form.entity_id)
         return ids[:limit]
+
+
+def _without_overlaps(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The matches (in preference order) that overlap none preferred to them."""
+    if not found:
+        return []
+    offset = min(f[0] for f in found)
+    taken = bytearray(max(f[1] for f in found) - offset)
+    kept = []
+    for first, end, key in found:
+        if any(taken[first - offset : end - offset]):
+            continue
+        taken[first - offset : end - offset] = b"\x01" * (end - first)
+        kept.append((first, end, key))
+    return kept
 
 
 # --- candidates ---------------------------------------------------------------------------
@@ -753,23 +812,44 @@ def propose_candidates(
 
     grouped: dict[tuple[str, str], Proposal] = {}
     for start, end, proposal in sorted(found, key=lambda f: f[0]):
-        group = grouped.setdefault(_group_key(proposal, grouped), proposal)
+        group = grouped.setdefault((proposal.key, proposal.kind), proposal)
         group.occurrences.append(Occurrence(start, end, index.at(start)))
-    for proposal in grouped.values():
+    proposals = _join_surnames(list(grouped.values()))
+    for proposal in proposals:
         if proposal.kind != "date":
             proposal.options = linker.similar(proposal.text)
-    return list(grouped.values())
+    return proposals
 
 
-def _group_key(proposal: Proposal, grouped: dict[tuple[str, str], Proposal]) -> tuple[str, str]:
-    """Same folded text and kind: one candidate. "Mr Benali" after "Karim Benali": the
-    surname joins the full name seen before it."""
-    key = (proposal.key, proposal.kind)
-    if proposal.kind == "person" and " " not in proposal.key and key not in grouped:
-        for (text, kind), earlier in grouped.items():
-            if kind == "person" and text.endswith(" " + proposal.key):
-                return (earlier.key, kind)
-    return key
+# A lone word of these kinds may be a surname: "Ferrand, 41, ..." (name), "Mr Ferrand"
+# (person), "according to Ferrand" (place, by its preposition).
+_SURNAME_KINDS = frozenset({"person", "name", "place"})
+
+
+def _join_surnames(proposals: list[Proposal]) -> list[Proposal]:
+    """One candidate per person: a lone word that is the last word of exactly one
+    multi-word person candidate of the text ("Ferrand" and "Lucien Ferrand") joins it,
+    whatever precedes it and wherever it stands. A country stays a country."""
+    full_names: dict[str, list[Proposal]] = {}
+    for proposal in proposals:
+        words = proposal.key.split()
+        if proposal.kind == "person" and len(words) > 1:
+            full_names.setdefault(words[-1], []).append(proposal)
+    kept: list[Proposal] = []
+    for proposal in proposals:
+        owners = full_names.get(proposal.key, []) if " " not in proposal.key else []
+        if (
+            proposal.kind in _SURNAME_KINDS
+            and len(owners) == 1
+            and proposal.suggested_properties.get("location_type") != "country"
+        ):
+            owner = owners[0]
+            owner.occurrences = sorted(
+                [*owner.occurrences, *proposal.occurrences], key=lambda o: o.start
+            )
+        else:
+            kept.append(proposal)
+    return kept
 
 
 def _uncovered_parts(

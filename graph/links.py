@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any
 
+from graph import visibility
 from graph.errors import InvalidInput, NotFound
 from graph.store import Row, Store
 
@@ -71,6 +74,16 @@ class LinkFilter:
         """The same filter limited to a date range (checked as in build)."""
         checked = LinkFilter.build(self.types, self.min_confidence, None, since, until)
         return replace(self, since=checked.since, until=checked.until)
+
+    def admits(self, date: str | None) -> bool:
+        """Whether a traversal may enter an entity with this date: expand_frontier's test
+        (undated: yes; date and bounds compared cut to the shorter of the two)."""
+        if not date:
+            return True
+        return (
+            date[: len(self.since)] >= self.since[: len(date)]
+            and date[: len(self.until)] <= self.until[: len(date)]
+        )
 
     def grading_params(self) -> dict[str, Any]:
         return {
@@ -167,7 +180,7 @@ def require_entity(store: Store, entity_id: str, label: str = "Entity") -> Entit
     """The entity, or NotFound (also when it lacks the label the question needs)."""
     found = entities(store, [entity_id]).get(entity_id)
     if found is None:
-        raise NotFound(f"no entity with id {entity_id!r}")
+        raise visibility.entity_not_found(store, entity_id)  # unknown or hidden: one answer
     if label not in found.labels:
         kinds = [x for x in found.labels if x != "Entity"]
         raise NotFound(f"{entity_id!r} is not a {label} (it is: {', '.join(kinds)})")
@@ -208,48 +221,86 @@ def neighbourhood(store: Store, start_id: str, depth: int, flt: LinkFilter, limi
     return Subgraph([refs[i] for i in ids if i in refs], list(links.values()), truncated)
 
 
+Tree = dict[str, list[tuple[str, Link]]]  # entity -> (neighbour one hop nearer the root, link)
+
+
+def _bfs_level(store: Store, frontier: list[str], tree: Tree, flt: LinkFilter) -> Tree:
+    """One breadth-first level: entities not yet in the tree, each with every link that
+    reaches it from the frontier (several links: several shortest paths)."""
+    level: Tree = defaultdict(list)
+    for row in _expand(store, frontier, flt, FRONTIER_CAP):
+        neighbour = row["neighbor_id"]
+        if neighbour not in tree:  # reached at an earlier level: not on a shortest path
+            level[neighbour].append((row["node_id"], Link.from_row(row)))
+    return level
+
+
+def _chains(tree: Tree, node: str, root: str) -> Iterator[tuple[list[str], list[Link]]]:
+    """Paths from node back to the root of a BFS tree, in link id order."""
+    if node == root:
+        yield [node], []
+        return
+    for parent, link in sorted(tree[node], key=lambda p: p[1].id):
+        for nodes, links in _chains(tree, parent, root):
+            yield [node, *nodes], [link, *links]
+
+
 def shortest_paths(
     store: Store, from_id: str, to_id: str, max_hops: int, flt: LinkFilter, max_paths: int = 10
 ) -> list[EvidencePath]:
-    """All shortest paths (up to max_paths) from one entity to another within max_hops."""
+    """All shortest paths (up to max_paths) from one entity to another within max_hops.
+
+    The search runs from both ends, a level at a time from the smaller frontier, until the
+    two meet: each side explores about half the depth, far fewer entities than one search
+    from the start, and an end in a small component stops the search as soon as its side
+    runs dry (benchmarks/README.md: shortest paths at scale)."""
     if from_id == to_id:
         raise InvalidInput(
             "from and to are the same entity",
             details=[{"field": "query.to", "message": "must differ from from"}],
         )
-    require_entity(store, from_id)
-    require_entity(store, to_id)
-    parents: dict[str, list[tuple[str, Link]]] = {from_id: []}
-    frontier = [from_id]
-    found = False
+    start = require_entity(store, from_id)
+    target = require_entity(store, to_id)
+    missing = NotFound(
+        f"no path from {from_id!r} to {to_id!r} within {max_hops} hop(s) with these filters"
+    )
+    if not flt.admits(target.date):
+        raise missing  # a traversal never enters it
+    # The start itself is never entered, so its date does not count; the backward search
+    # would have to enter it, so with a start outside the date range only the forward
+    # search runs.
+    both_ways = flt.admits(start.date)
+    forward: Tree = {from_id: []}
+    backward: Tree = {to_id: []}
+    ahead, behind = [from_id], [to_id]
+    meeting: list[str] = []
     for _ in range(max_hops):
-        if not frontier or found:
+        if not ahead or not behind or meeting:
             break
-        level: dict[str, list[tuple[str, Link]]] = defaultdict(list)
-        for row in _expand(store, frontier, flt, FRONTIER_CAP):
-            neighbour = row["neighbor_id"]
-            if neighbour in parents:
-                continue  # reached at an earlier level: not on a shortest path
-            level[neighbour].append((row["node_id"], Link.from_row(row)))
-        parents.update(level)
-        frontier = list(level)
-        found = to_id in level
-    if not found:
-        raise NotFound(
-            f"no path from {from_id!r} to {to_id!r} within {max_hops} hop(s) with these filters"
-        )
-    paths: list[tuple[list[str], list[Link]]] = []
+        if not both_ways or len(ahead) <= len(behind):
+            level = _bfs_level(store, ahead, forward, flt)
+            forward.update(level)
+            ahead = list(level)
+            meeting = [n for n in level if n in backward]
+        else:
+            level = _bfs_level(store, behind, backward, flt)
+            backward.update(level)
+            behind = list(level)
+            meeting = [n for n in level if n in forward]
+    if not meeting:
+        raise missing
 
-    def walk_back(node: str, nodes: list[str], links: list[Link]) -> None:
-        if len(paths) >= max_paths:
-            return
-        if node == from_id:
-            paths.append((list(reversed(nodes)), list(reversed(links))))
-            return
-        for parent, link in parents[node]:
-            walk_back(parent, [*nodes, parent], [*links, link])
+    def joined() -> Iterator[tuple[list[str], list[Link]]]:
+        # Every shortest path crosses the last level at exactly one meeting entity.
+        for middle in sorted(meeting):
+            for head_nodes, head_links in _chains(forward, middle, from_id):
+                for tail_nodes, tail_links in _chains(backward, middle, to_id):
+                    yield (
+                        [*reversed(head_nodes), *tail_nodes[1:]],
+                        [*reversed(head_links), *tail_links],
+                    )
 
-    walk_back(to_id, [to_id], [])
+    paths = list(islice(joined(), max_paths))
     refs = entities(store, sorted({n for nodes, _ in paths for n in nodes}))
     return [
         EvidencePath(tuple(refs[n] for n in nodes), tuple(links))
@@ -285,10 +336,17 @@ def network_facility_connections(
     store: Store, flt: LinkFilter, network_id: str = "", facility_id: str = ""
 ) -> list[Connection]:
     """Connections between networks and facilities, ranked by independent sources."""
-    rows = store.run(
-        "network_facility_links",
-        {"network_id": network_id, "facility_id": facility_id, **flt.grading_params()},
-    )
+    # A question about one network or one facility is searched from it (the general query
+    # enumerates every network's patterns first).
+    if network_id and not facility_id:
+        rows = store.run("network_facilities", {"network_id": network_id, **flt.grading_params()})
+    elif facility_id and not network_id:
+        rows = store.run("facility_networks", {"facility_id": facility_id, **flt.grading_params()})
+    else:
+        rows = store.run(
+            "network_facility_links",
+            {"network_id": network_id, "facility_id": facility_id, **flt.grading_params()},
+        )
     connections: dict[tuple[str, str], Connection] = {}
     allowed = set(flt.types)
     for row in rows:

@@ -44,6 +44,18 @@ class PropertySpec(BaseModel):
     enum: list[str | int] | None = None
     min: int | None = None
     max: int | None = None
+    pattern: str | None = None  # a regular expression a string value must match
+
+    @model_validator(mode="after")
+    def _valid_pattern(self) -> PropertySpec:
+        if self.pattern is not None:
+            if self.type not in ("string", "text"):
+                raise ValueError("pattern only applies to string and text properties")
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a regular expression: {exc}") from None
+        return self
 
 
 class _SchemaBase(BaseModel):
@@ -134,6 +146,8 @@ def check_value(spec: PropertySpec, value: object) -> object:
     if spec.type in ("string", "text"):
         if not isinstance(value, str) or not value.strip():
             raise ValueError("must be a non-empty string")
+        if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+            raise ValueError(f"must match {spec.pattern}")
     elif spec.type == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError("must be an integer")

@@ -40,7 +40,10 @@ PARAM_TYPES = (
 RESERVED_NAMES = {"show"}  # `crimegraph query show NAME` must stay unambiguous
 # Parameters the store fills for the engine it talks to; callers never pass them. Their
 # header example is the Neo4j value, so the Browser block stays runnable on Neo4j.
-ENGINE_PARAMS = frozenset({"fulltext_index"})
+# The handling parameters come from the caller's visibility (graph.visibility); a query that
+# filters on handling declares both, with these types.
+HANDLING_PARAMS = {"handling_all": "BOOLEAN", "handling_codes": "LIST<STRING>"}
+ENGINE_PARAMS = frozenset({"fulltext_index", *HANDLING_PARAMS})
 
 # `// name: x`, `// mode: read`, `// description: ...`, `// param NAME: TYPE = EXAMPLE`
 _HEADER_FIELD = re.compile(
@@ -250,6 +253,10 @@ def parse_query_file(path: Path) -> NamedQuery:
     duplicates = sorted({n for n in declared_names if declared_names.count(n) > 1})
     if duplicates:
         raise fail(f"parameters declared twice: {', '.join(duplicates)}")
+    handling = {p.name: p.type for p in params if p.name in HANDLING_PARAMS}
+    if handling and handling != HANDLING_PARAMS:
+        wanted = ", ".join(f"${n}: {t}" for n, t in HANDLING_PARAMS.items())
+        raise fail(f"a query that filters on handling declares both {wanted}")
     used = used_parameters(body)
     undeclared = sorted(used - set(declared_names))
     unused = sorted(set(declared_names) - used)

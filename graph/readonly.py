@@ -11,6 +11,7 @@ fails there. Both are tested (tests/test_analyst.py).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from graph.errors import InvalidInput, ReadOnlyViolation
 from graph.queries import strip_comments_and_strings, strip_non_code
@@ -52,6 +53,55 @@ READ_PROCEDURES = frozenset(
 )
 MAX_QUERY_LENGTH = 20_000
 
+# System records that hold secrets, and their secret properties: an :ApiKey keeps the hash
+# of its token's secret. Analysts never read them; the named-query routes never serve them
+# either (graph.auth.SYSTEM_QUERIES).
+SECRET_LABELS = frozenset({"ApiKey"})
+SECRET_PROPERTIES = frozenset({"hash"})
+_SECRET_NAME = re.compile(
+    r"\b(" + "|".join(sorted(SECRET_LABELS | SECRET_PROPERTIES)) + r")\b", re.IGNORECASE
+)
+_STRING_LITERAL = re.compile(r"'((?:\\.|[^'\\])*)'|\"((?:\\.|[^\"\\])*)\"")
+
+
+def _check_secret_names(text: str, names: str) -> None:
+    """Refuse a query that names a secret-holding label or property, as a name (`:ApiKey`,
+    `.hash`, back-ticked or not) or as a whole string (`'ApiKey' IN labels(n)`, `n['hash']`)."""
+    found = {m.group(1) for m in _SECRET_NAME.finditer(names)}
+    without_comments = re.sub(r"//[^\n]*|/\*.*?\*/", " ", text, flags=re.DOTALL)
+    for match in _STRING_LITERAL.finditer(without_comments):
+        literal = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+        if literal.lower() in {n.lower() for n in SECRET_LABELS | SECRET_PROPERTIES}:
+            found.add(literal)
+    if found:
+        raise ReadOnlyViolation(
+            "read-only endpoint: API key records and their hashes are not readable here",
+            details=[{"field": "body.query", "message": f"refused: {', '.join(sorted(found))}"}],
+        )
+
+
+def check_no_secrets(rows: list[list[Any]]) -> None:
+    """The second look, at the result: a query that reached a key record without naming it
+    (`MATCH (n) RETURN n`, `properties(n)`) is refused whole, not trimmed."""
+
+    def walk(value: Any) -> bool:
+        if isinstance(value, dict):
+            labels = value.get("labels")
+            if isinstance(labels, list) and SECRET_LABELS & set(map(str, labels)):
+                return True
+            if SECRET_PROPERTIES & set(value):
+                return True
+            return any(walk(v) for v in value.values())
+        if isinstance(value, list):
+            return any(walk(v) for v in value)
+        return False
+
+    if any(walk(cell) for row in rows for cell in row):
+        raise ReadOnlyViolation(
+            "read-only endpoint: the result holds API key records, which are not readable "
+            "here; match a label, e.g. (n:Entity)"
+        )
+
 
 def check_read_only(text: str) -> None:
     """Raise ReadOnlyViolation (403) unless `text` is one read query, InvalidInput (422)
@@ -75,6 +125,7 @@ def check_read_only(text: str) -> None:
         raise ReadOnlyViolation("read-only endpoint: SHOW commands are administration")
     # Names as the database reads them: `apoc`.`cypher` is apoc.cypher.
     names = re.sub(r"`([^`]*)`", r"\1", strip_comments_and_strings(text))
+    _check_secret_names(text, names)
     for match in _CALL.finditer(names):
         if match.group("subquery"):
             continue  # a subquery: its clauses were checked with the rest of the text

@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from graph import audit, visibility
 from graph.errors import InvalidInput, NotFound
 from graph.links import LinkFilter, neighbourhood
 from graph.store import Store
@@ -99,11 +100,15 @@ def _build(
     source_ids = sorted(
         {s for item in (*nodes, *relationships) for s in item["properties"].get("source_ids") or []}
     )
+    source_rows = store.run("entities_with_properties", {"ids": source_ids})
     sources = [
         {"id": row["id"], **{k: row["properties"].get(k) for k in SOURCE_FIELDS}}
-        for row in store.run("entities_with_properties", {"ids": source_ids})
+        for row in source_rows
     ]
     digest = content_hash(query, nodes, relationships, sources)
+    # What the creating key could see is what it froze; the codes of the restricted items
+    # (sources too, whose handling the source list does not show) decide who may load it.
+    codes = visibility.snapshot_codes([*nodes, *source_rows], relationships)
     return {
         "format": FORMAT,
         "id": f"snapshot-{digest[:16]}",
@@ -116,6 +121,7 @@ def _build(
         "relationships": relationships,
         "sources": sources,
         "content_hash": digest,
+        **({"handling": codes} if codes else {}),
     }
 
 
@@ -185,15 +191,30 @@ def save(store: Store, snapshot: Snapshot) -> tuple[Snapshot, bool]:
             "nodes": len(snapshot["nodes"]),
             "relationships": len(snapshot["relationships"]),
             "payload": canonical_json(snapshot),
+            "handling": handling_codes(snapshot),
         },
     )
     stored = load(store, snapshot["id"])
     return stored, stored["created"] == snapshot["created"] and stored["title"] == snapshot["title"]
 
 
+def handling_codes(snapshot: Snapshot) -> list[str]:
+    """The handling codes of a snapshot's restricted items: a key must hold them all."""
+    found = visibility.snapshot_codes(snapshot["nodes"], snapshot["relationships"])
+    return sorted({*found, *(snapshot.get("handling") or [])})
+
+
 def load(store: Store, snapshot_id: str) -> Snapshot:
+    """The stored snapshot; NotFound when there is none or when it holds an item restricted
+    to a code the caller lacks (the same answer: its existence is not leaked)."""
     rows = store.run("snapshot_by_id", {"id": snapshot_id})
     if not rows:
+        if not visibility.current().see_all and audit.current() is not None:
+            with visibility.unrestricted():
+                hidden = store.run("snapshot_by_id", {"id": snapshot_id})
+            if hidden:
+                codes = handling_codes(json.loads(hidden[0]["payload"]))
+                audit.note_denied(f"handling {', '.join(codes)}")
         raise NotFound(f"no snapshot with id {snapshot_id!r}")
     snapshot: Snapshot = json.loads(rows[0]["payload"])
     return snapshot

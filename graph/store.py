@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import random
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import neo4j
-from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Transaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 from neo4j import time as neo4j_time
 
+from graph import visibility
 from graph.audit import note_query
 from graph.dialect import (
     CypherStatement,
@@ -31,23 +34,41 @@ from graph.dialect import (
 )
 from graph.engine import Connection
 from graph.errors import (
+    ConstraintViolation,
     CrimegraphError,
     DatabaseUnavailable,
     InvalidInput,
     QueryDefinitionError,
     QueryTimeout,
     ReadOnlyViolation,
+    WriteConflict,
 )
-from graph.queries import ENGINE_PARAMS, NamedQuery, QuerySet
+from graph.queries import ENGINE_PARAMS, HANDLING_PARAMS, NamedQuery, QuerySet
 
 Row = dict[str, Any]
 log = logging.getLogger("crimegraph.store")
 _STATEMENT_END = re.compile(r";\s*(?:\n|$)")
 _LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
+# Write transactions that lose to concurrent writes (graph.dialect says which failures
+# those are) run again, after a random pause that grows, so writers that collided do not
+# collide again in step.
+CONFLICT_RETRIES = 4
+CONFLICT_BACKOFF = 0.025  # seconds; the n-th retry waits up to CONFLICT_BACKOFF * 2**n
+
+
+_PLAIN = (str, int, float, type(None))  # bool is an int: plain too
 
 
 def to_python(value: Any) -> Any:
-    """Driver values as plain Python: graph objects as dicts, temporal values as ISO text."""
+    """Driver values as plain Python: graph objects as dicts, temporal values as ISO text.
+    Plain values go through untouched without the checks below: most of a traversal's rows
+    are strings and numbers, and the checks cost as much as the driver's own decoding."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, dict):
+        return {k: v if isinstance(v, _PLAIN) else to_python(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [v if isinstance(v, _PLAIN) else to_python(v) for v in value]
     if isinstance(value, neo4j.graph.Node):
         return {"labels": sorted(value.labels), "properties": to_python(dict(value))}
     if isinstance(value, neo4j.graph.Relationship):
@@ -81,10 +102,13 @@ def _translate_error(exc: Exception, query: str) -> Exception:
         code = exc.code or ""
         if "TransactionTimedOut" in code or "Timeout" in code:
             return QueryTimeout(f"query {query} exceeded its time limit")
+        if isinstance(exc, neo4j_errors.TransientError):
+            log.warning("database busy or unavailable during %s: %s", query, exc)
+            return DatabaseUnavailable("the graph database is busy; try again shortly")
         if code.endswith("Security.Forbidden") or "AccessMode" in code:
             return ReadOnlyViolation(f"query {query} was refused by the database: {exc.message}")
         if isinstance(exc, neo4j_errors.ConstraintError):
-            return InvalidInput(f"query {query} violates a constraint: {exc.message}")
+            return ConstraintViolation(f"query {query} violates a constraint: {exc.message}")
         if isinstance(exc, neo4j_errors.ClientError):
             return InvalidInput(f"query {query} was rejected: {exc.message}")
     if isinstance(exc, neo4j_errors.DriverError):
@@ -109,6 +133,7 @@ class Store:
         self.connection = connection
         self.queries = queries
         self.timeout = timeout
+        self.retry_time = retry_time
         self.dialect: Dialect = dialect_for(connection.kind)
         # Retries ride out a leader change in a cluster, but a database that is down must
         # give a prompt 503, not a request that hangs for the driver's default 30 s.
@@ -228,12 +253,20 @@ class Store:
         return columns, rows, truncated
 
     def _with_engine_params(self, query: NamedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The caller's parameters plus those crimegraph fills: the engine's fulltext index
+        name, and the handling filter of the current caller (graph.visibility). Called on
+        the caller's thread, where the request's context is."""
         values = dict(params)
+        handling: dict[str, Any] | None = None
         for param in query.params:
             if param.name in ENGINE_PARAMS:
                 if param.name in values:
                     raise InvalidInput(f"{param.name} is set by crimegraph, not by the caller")
-                values[param.name] = self.fulltext_index(param.example)
+                if param.name in HANDLING_PARAMS:
+                    handling = handling or visibility.current().params()
+                    values[param.name] = handling[param.name]
+                else:
+                    values[param.name] = self.fulltext_index(param.example)
         return values
 
     def _read_with_deadline(self, query: NamedQuery, params: dict[str, Any]) -> list[Row]:
@@ -258,10 +291,14 @@ class Store:
         progress: Callable[[int, WriteStep, list[Row]], None] | None = None,
         label: str = "batch",
         timeout: float | None = None,
+        conflict_retries: int | None = None,
     ) -> list[list[Row]]:
         """Run several named write queries in ONE transaction: all apply, or none does.
         `timeout` (seconds) replaces the store's query timeout for this one transaction
-        (a large import needs longer than a request)."""
+        (a large import needs longer than a request). A transaction that loses to
+        concurrent writes runs again up to `conflict_retries` times (default
+        CONFLICT_RETRIES), then raises WriteConflict; 0 suits a caller that must look at
+        the graph again before retrying."""
         step_list = list(steps)
         bound: list[tuple[NamedQuery, dict[str, Any]]] = []
         for step in step_list:
@@ -281,7 +318,14 @@ class Store:
                 report(index, step_list[index], rows)
 
         return self._execute(
-            bound[0][0], self._write_driver, neo4j.WRITE_ACCESS, bound, on_step, label, timeout
+            bound[0][0],
+            self._write_driver,
+            neo4j.WRITE_ACCESS,
+            bound,
+            on_step,
+            label,
+            timeout,
+            conflict_retries,
         )
 
     def _execute(
@@ -293,11 +337,11 @@ class Store:
         on_step: Callable[[int, list[Row]], None] | None = None,
         label: str | None = None,
         timeout: float | None = None,
+        conflict_retries: int | None = None,
     ) -> list[list[Row]]:
         name = label or first.name
 
-        @unit_of_work(timeout=timeout or self.timeout, metadata={"query": name})
-        def work(tx: ManagedTransaction) -> list[list[Row]]:
+        def run(tx: Transaction | ManagedTransaction) -> list[list[Row]]:
             results: list[list[Row]] = []
             for index, (query, params) in enumerate(statements):
                 rows = [to_python(record.data()) for record in tx.run(query.body, params)]
@@ -307,12 +351,13 @@ class Store:
             return results
 
         try:
+            if access_mode == neo4j.WRITE_ACCESS:
+                return self._write(driver, run, name, timeout or self.timeout, conflict_retries)
             with driver.session(
                 database=self.connection.database, default_access_mode=access_mode
             ) as session:
-                if access_mode == neo4j.READ_ACCESS:
-                    return session.execute_read(work)
-                return session.execute_write(work)
+                work = unit_of_work(timeout=timeout or self.timeout, metadata={"query": name})
+                return session.execute_read(work(run))
         except CrimegraphError:
             raise
         except Exception as exc:
@@ -320,6 +365,56 @@ class Store:
             if translated is exc:
                 raise
             raise translated from exc
+
+    def _write(
+        self,
+        driver: Driver,
+        run: Callable[[Transaction], list[list[Row]]],
+        name: str,
+        timeout: float,
+        conflict_retries: int | None,
+    ) -> list[list[Row]]:
+        """One write transaction, retried here rather than by the driver, whose first retry
+        waits a whole second: a lost connection (a cluster's leader change) until
+        `retry_time` has passed, a conflict with concurrent writers (graph.dialect says
+        which failures are) up to `conflict_retries` times after a short random pause."""
+        retries = CONFLICT_RETRIES if conflict_retries is None else conflict_retries
+        conflicts = 0
+        give_up = time.monotonic() + self.retry_time
+        while True:
+            try:
+                with driver.session(
+                    database=self.connection.database, default_access_mode=neo4j.WRITE_ACCESS
+                ) as session:
+                    tx = session.begin_transaction(metadata={"query": name}, timeout=timeout)
+                    with tx:  # leaving the block without commit (an exception) rolls back
+                        result = run(tx)
+                        tx.commit()
+                        return result
+            except CrimegraphError:
+                raise
+            except Exception as exc:
+                if self.dialect.write_conflict(exc):
+                    if conflicts == retries:
+                        if isinstance(exc, neo4j_errors.ConstraintError):
+                            raise  # the id is taken for good (ConstraintViolation)
+                        raise WriteConflict(
+                            f"{name} met concurrent writes to the same records; nothing was "
+                            "written, try again"
+                        ) from exc
+                    conflicts += 1
+                    code = getattr(exc, "code", None) or type(exc).__name__
+                    log.info("%s met a concurrent write (%s); retrying", name, code)
+                    time.sleep(random.uniform(0, CONFLICT_BACKOFF * 2**conflicts))
+                    continue
+                if (
+                    isinstance(exc, neo4j_errors.DriverError | neo4j_errors.Neo4jError)
+                    and exc.is_retryable()
+                    and time.monotonic() < give_up
+                ):
+                    time.sleep(random.uniform(0.05, 0.2))
+                    continue
+                raise
 
     def apply_schema(self, schema_dir: Path) -> int:
         """Apply cypher/schema/*.cypher idempotently; return the number of statements run."""

@@ -4,18 +4,25 @@ By default the session starts the embedded ArcadeDB engine in a temporary data d
 as a user's first run does. With CRIMEGRAPH_TEST_NEO4J_URI set (plus _USER, _PASSWORD and
 _DATABASE), the same tests run against that Neo4j instead; its graph is wiped per test, so
 point it at a throwaway database.
+
+Authentication is on, as in production: `client` sends an admin key made once for the
+session (`admin_token`; `clear_graph` and `canonical_dump` leave that one key out, so it
+survives every per-test wipe and never shows in a dump), and `client_for(role)` gives a
+client of the same app with a fresh key of another role. Rate limits are off for the
+session's settings (tests/test_access.py checks them with its own).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from graph.auth import KeyStore, Role
 from graph.engine import EngineHandle
 from graph.model import Model, load_model
 from graph.queries import QuerySet
@@ -28,14 +35,22 @@ NEO4J_URI = os.environ.get("CRIMEGRAPH_TEST_NEO4J_URI")
 
 neo4j_only = pytest.mark.skipif(NEO4J_URI is None, reason="needs CRIMEGRAPH_TEST_NEO4J_URI")
 arcadedb_only = pytest.mark.skipif(NEO4J_URI is not None, reason="embedded ArcadeDB engine only")
+# The session's admin key carries this creator; the test-only clear_graph and canonical_dump
+# queries spare and hide exactly that key.
+SESSION_KEY_CREATOR = "tests/conftest.py"
 
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("crimegraph-data")
     if NEO4J_URI is None:
-        return Settings(data_dir=data_dir, neo4j_uri=None, engine_heap="512m")
+        # A suite sends thousands of requests from one key: no rate limit (tests/test_access.py
+        # checks it with its own settings).
+        return Settings(
+            data_dir=data_dir, neo4j_uri=None, engine_heap="512m", rate_limit_per_minute=0
+        )
     return Settings(
+        rate_limit_per_minute=0,
         data_dir=data_dir,
         neo4j_uri=NEO4J_URI,
         neo4j_user=os.environ.get("CRIMEGRAPH_TEST_NEO4J_USER", "neo4j"),
@@ -88,11 +103,46 @@ def seeded_module(session_store: Store, model: Model, settings: Settings) -> Sto
     return session_store
 
 
+@pytest.fixture(scope="session")
+def admin_token(session_store: Store) -> str:
+    """An admin API key for the whole session (it survives clear_graph)."""
+    _, token = KeyStore(session_store, ttl=0).create(
+        "test session admin", Role.ADMIN, created_by=SESSION_KEY_CREATOR
+    )
+    return token
+
+
+@pytest.fixture(scope="session")
+def auth_headers(admin_token: str) -> dict[str, str]:
+    """Headers for a client the test builds itself: the session's admin key."""
+    return {"X-API-Key": admin_token}
+
+
 @pytest.fixture
-def client(engine: EngineHandle, settings: Settings) -> Iterator[TestClient]:
-    """The API against the session's database (the app finds the running engine)."""
-    with TestClient(create_app(settings)) as test_client:
+def client(
+    engine: EngineHandle, settings: Settings, auth_headers: dict[str, str]
+) -> Iterator[TestClient]:
+    """The API against the session's database (the app finds the running engine), as the
+    session's admin."""
+    with TestClient(create_app(settings), headers=auth_headers) as test_client:
         yield test_client
+
+
+ClientFor = Callable[..., TestClient]
+
+
+@pytest.fixture
+def client_for(client: TestClient, session_store: Store) -> ClientFor:
+    """`client_for(Role.VIEWER)`: a client of the same app whose requests carry a new key of
+    that role (and `handling` codes, if given). The key lives until the next clear_graph."""
+
+    def make(role: Role, handling: Iterable[str] = ()) -> TestClient:
+        _, token = KeyStore(session_store, ttl=0).create(
+            f"test {role.value}", role, handling, created_by="tests"
+        )
+        return TestClient(client.app, headers={"X-API-Key": token})
+
+    return make
 
 
 def totals(store: Store) -> tuple[int, int]:

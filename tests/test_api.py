@@ -12,6 +12,7 @@ from httpx import Response
 
 from api.app import create_app
 from api.deps import get_store
+from graph.auth import KeyStore, Role
 from graph.engine import EmbeddedEngine, EngineHandle
 from graph.settings import Settings
 from graph.store import Store
@@ -80,19 +81,24 @@ def test_an_unexpected_failure_is_a_500_in_the_same_shape(client: TestClient) ->
 
     client.app.dependency_overrides[get_store] = lambda: Broken()  # type: ignore[attr-defined]
     try:
-        response = TestClient(client.app, raise_server_exceptions=False).get("/api/v1/stats")
+        response = TestClient(
+            client.app, raise_server_exceptions=False, headers=client.headers
+        ).get("/api/v1/stats")
     finally:
         client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
     error = assert_error_shape(response, 500, "internal_error")
     assert "boom" not in str(error["message"]), "internals stay in the server log"
 
 
-def test_a_database_that_is_down_gives_503_but_the_api_starts(tmp_path: Path) -> None:
+def test_a_database_that_is_down_gives_503_but_the_api_starts(
+    tmp_path: Path, auth_headers: dict[str, str]
+) -> None:
     settings = Settings(data_dir=tmp_path, neo4j_uri="bolt://127.0.0.1:9", neo4j_password="x")
     with TestClient(create_app(settings)) as down:
-        assert down.get("/health").status_code == 200
+        assert down.get("/health").status_code == 200  # as a load balancer asks: no key
+        # With a key: checking it needs the database, so it is a 503 too, never a 401.
         for path in ("/ready", "/api/v1/stats"):
-            response = down.get(path)
+            response = down.get(path, headers=auth_headers)
             assert_error_shape(response, 503, "database_unavailable")
             assert response.headers["retry-after"].isdigit()
 
@@ -109,9 +115,15 @@ def test_the_api_recovers_by_itself_when_the_database_returns(
     own_engine: EmbeddedEngine, tmp_path: Path
 ) -> None:
     own_engine.ensure_running()
-    settings = Settings(data_dir=own_engine.data_dir, neo4j_uri=None, engine_heap="256m")
+    settings = Settings(
+        data_dir=own_engine.data_dir, neo4j_uri=None, engine_heap="256m", key_cache_seconds=0
+    )
     with TestClient(create_app(settings)) as api:
         assert api.get("/ready").status_code == 200
+        store = api.app.state.graph.store  # type: ignore[attr-defined]
+        _, token = KeyStore(store, ttl=0).create("recovery", Role.VIEWER)
+        api.headers["X-API-Key"] = token
+        assert api.get("/api/v1/stats").status_code == 200
         own_engine.stop()
         assert_error_shape(api.get("/ready"), 503, "database_unavailable")
         own_engine.ensure_running()

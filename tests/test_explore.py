@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from api import explore
 from api.app import create_app
+from graph.auth import KeyStore, Role
 from graph.settings import REPO_ROOT, Settings
 from graph.store import Store
 from tests import browser
@@ -191,6 +192,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def viewer_token(seeded_store: Store) -> str:
+    """The page needs a key for its data calls; a viewer's is enough."""
+    _, token = KeyStore(seeded_store, ttl=0).create("explore test", Role.VIEWER)
+    return token
+
+
+@pytest.fixture
 def served(seeded_store: Store, settings: Settings) -> Iterator[str]:
     """The real app (test engine, seed graph) over HTTP on a free loopback port."""
     port = free_port()
@@ -222,10 +230,14 @@ def chromium(url: str, profile: Path, *mode: str) -> str:
     return browser.chromium(url, profile, WINDOW, "--virtual-time-budget=10000", *mode)
 
 
-def test_the_page_draws_the_seed_graph_in_chromium(served: str, tmp_path: Path) -> None:
+def test_the_page_draws_the_seed_graph_in_chromium(
+    served: str, viewer_token: str, tmp_path: Path
+) -> None:
     browser.require_chromium()
     require_vendor()
-    url = f"{served}/explore"
+    # The key goes in the fragment, which the browser never sends: the page moves it to
+    # sessionStorage, drops it from the address, and sends it as X-API-Key.
+    url = f"{served}/explore#key={viewer_token}"
 
     dom = chromium(url, tmp_path / "dom", "--dump-dom")
     # The default query (entity_links, header example: Mohamed Amra) ran and was drawn.
@@ -252,6 +264,8 @@ def test_the_page_draws_the_seed_graph_in_chromium(served: str, tmp_path: Path) 
     # The query picker lists the read queries only, with the example parameters filled in.
     assert '<option value="entity_links">' in dom and '<option value="upsert_nodes">' not in dom
     assert 'id="param-id"' in dom and 'id="param-limit"' in dom
+    key_id = viewer_token.split("_")[1]
+    assert f"using key {key_id}" in dom and viewer_token.split("_")[2] not in dom
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "explore.png"
@@ -262,7 +276,18 @@ def test_the_page_draws_the_seed_graph_in_chromium(served: str, tmp_path: Path) 
     assert len(set(pixels)) > 64, "the screenshot is blank"
     # The nodes were painted on the canvas, not only listed in the legend (a swatch is about
     # 12 x 12 pixels; the nodes of Mohamed Amra and his two arrests are several times that).
-    styles = {s["label"]: s for s in httpx.get(f"{served}/explore/styles.json").json()["styles"]}
+    styles_json = httpx.get(f"{served}/explore/styles.json", headers={"X-API-Key": viewer_token})
+    styles = {s["label"]: s for s in styles_json.json()["styles"]}
     person = count_colour(pixels, styles["Person"]["fill"])
     arrest = count_colour(pixels, styles["Arrest"]["fill"])
     assert person > 300 and arrest > 200, f"nodes not drawn? ({person}, {arrest} pixels)"
+
+
+def test_the_page_is_public_but_its_data_needs_a_key(api: TestClient) -> None:
+    anonymous = TestClient(api.app)
+    for path in ("/explore", "/explore/assets/explore.js", "/explore/assets/explore.css"):
+        assert anonymous.get(path).status_code == 200, path
+    for path in ("/explore/styles.json", "/api/v1/queries?mode=read"):
+        assert_error_shape(anonymous.get(path), 401, "unauthenticated")
+    page = anonymous.get("/explore").text
+    assert 'id="key-input"' in page and 'type="password"' in page

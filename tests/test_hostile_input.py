@@ -389,9 +389,12 @@ class Harness:
 
 
 @pytest.fixture(scope="module")
-def harness(engine: EngineHandle, settings: Settings, seeded_module: Store) -> Iterator[Harness]:
+def harness(
+    engine: EngineHandle, settings: Settings, seeded_module: Store, auth_headers: dict[str, str]
+) -> Iterator[Harness]:
+    # As an admin: every route is reached, so the hostile string meets the code behind it.
     with TestClient(create_app(settings)) as lifespan:
-        client = TestClient(lifespan.app, raise_server_exceptions=False)
+        client = TestClient(lifespan.app, raise_server_exceptions=False, headers=auth_headers)
         rows = seeded_module.run("canonical_dump")
         ids: dict[str, str] = {}
         for row in rows:

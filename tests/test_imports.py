@@ -14,15 +14,17 @@ from fastapi.testclient import TestClient
 
 from graph.cli import main
 from graph.errors import InvalidInput
-from graph.export import FTM_EXTENSION
+from graph.export import FTM_EXTENSION, to_admin_csv
 from graph.imports import (
     ImportOptions,
+    ImportPlan,
     ImportRejected,
     ImportSource,
     export_graph,
     render_export,
     run_import,
     split_csv_list,
+    write_plan,
 )
 from graph.model import Model
 from graph.settings import Settings
@@ -201,7 +203,11 @@ def test_rows_without_provenance_need_a_source_document(store: Store, model: Mod
     person = next(r for r in dump(store) if r["id"] == "p-9")["properties"]
     assert person["source_ids"] == [DOC] and person["quote"] == "Leaked report"
     assert (person["reliability"], person["credibility"], person["confidence"]) == ("C", 3, 40)
-    assert result.dataset["options"] != "{}"  # other options, another dataset
+    assert result.dataset["options"] == {  # other options, another dataset
+        "source_document": DOC,
+        "grading": "C3",
+        "confidence": 40,
+    }
 
 
 def test_csv_files_per_label_and_type(store: Store, model: Model, tmp_path: Path) -> None:
@@ -387,7 +393,7 @@ def test_unknown_format_and_bad_options_are_refused(store: Store, model: Model) 
         run_import(store, model, b"\x00\x01", file_name="data.bin")
     with pytest.raises(InvalidInput):
         run_import(store, model, plain_dataset(), options=ImportOptions(grading="Z9"))
-    with pytest.raises(InvalidInput, match="source-document"):
+    with pytest.raises(InvalidInput, match=r"^source_document 'nope' is no Document"):
         run_import(store, model, plain_dataset(), options=ImportOptions(source_document="nope"))
 
 
@@ -435,11 +441,14 @@ def test_cli_imports_exports_and_lists(
     assert "bad.jsonl: line 1: properties.name: is required for Person" in capsys.readouterr().err
 
 
-def test_http_import_datasets_and_export(store: Store, client: TestClient) -> None:
+def test_http_import_datasets_and_export(
+    store: Store, client: TestClient, admin_token: str
+) -> None:
     first = client.post("/api/v1/imports?file_name=a.ftm.jsonl", content=plain_dataset("a-"))
     assert first.status_code == 201, first.text
     summary = first.json()
-    assert summary["created"] and summary["imported_by"] == "api"
+    key_id = admin_token.split("_")[1]
+    assert summary["created"] and summary["imported_by"] == f"test session admin (key {key_id})"
     again = client.post("/api/v1/imports?file_name=b.jsonl", content=plain_dataset("a-"))
     assert again.status_code == 200 and again.json()["created"] is False
     other = client.post("/api/v1/imports?format=ftm", content=plain_dataset("b-")).json()
@@ -477,3 +486,146 @@ def test_http_import_errors_share_the_error_shape(store: Store, client: TestClie
     assert client.get("/api/v1/export?format=xml").status_code == 422
     assert client.get("/api/v1/export?dataset=dataset-nope").status_code == 404
     assert totals(store) == (0, 0)
+
+
+# --- what a new user is told ------------------------------------------------------------------
+
+
+def api_error(response: Any) -> dict[str, Any]:
+    assert response.status_code == 422, response.text
+    error: dict[str, Any] = response.json()["error"]
+    return error
+
+
+def csv_zip(files: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+def test_the_api_says_what_is_wrong_with_the_file(store: Store, client: TestClient) -> None:
+    empty = api_error(client.post("/api/v1/imports", content=b""))
+    assert empty["message"] == "the request body is empty: send the file's bytes"
+
+    not_zip = api_error(client.post("/api/v1/imports?file_name=x.zip", content=b"id,name\n"))
+    assert "x.zip: -: not a zip archive" in not_zip["message"]
+
+    # The API names its parameter, not the CLI's flag.
+    nope = api_error(
+        client.post("/api/v1/imports?source_document=nope&format=ftm", content=plain_dataset())
+    )
+    assert nope["message"].startswith("source_document 'nope' is no Document")
+    assert "--" not in nope["message"]
+    bare = ftm_lines([ftm_document(), ftm("p-9", "Person", name="No Source")])
+    unsourced = api_error(client.post("/api/v1/imports?format=ftm", content=bare))
+    assert "or give source_document" in unsourced["message"]
+    assert "--source-document" not in unsourced["message"]
+
+    archive = csv_zip({"Person.csv": "id,name\np-1,A\n"})
+    for fmt in ("snapshot", "ftm"):
+        binary = api_error(client.post(f"/api/v1/imports?format={fmt}", content=archive))
+        assert binary["details"] == [
+            {
+                "file": "upload",
+                "line": None,
+                "field": "-",
+                "message": "not valid UTF-8 JSON (is it a CSV zip? use format=csv)",
+            }
+        ]
+
+    stray = csv_zip({"Persons.csv": "id,name\n", "membership.csv": "id\n", "notes.csv": "a\n"})
+    answer = api_error(client.post("/api/v1/imports?file_name=g.zip", content=stray))
+    hints = {d["file"]: d["message"] for d in answer["details"]}
+    assert hints["g.zip/Persons.csv"].endswith("(did you mean Person.csv?)")
+    assert hints["g.zip/membership.csv"].endswith("(did you mean MEMBERSHIP.csv?)")
+    assert hints["g.zip/notes.csv"].endswith("(e.g. Person.csv, MEMBERSHIP.csv)")
+    assert totals(store) == (0, 0)
+
+
+def test_the_cli_names_its_flags_and_reports_progress_once(
+    store: Store,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CRIMEGRAPH_DATA_DIR", str(settings.data_dir))
+    if settings.neo4j_uri:
+        pytest.skip("the CLI test runs on the embedded engine")
+    source = tmp_path / "leak.ftm.jsonl"
+    source.write_bytes(plain_dataset())
+    assert main(["import", "--source-document", "nope", str(source)]) == 2
+    assert "--source-document 'nope' is no Document" in capsys.readouterr().err
+    archive = tmp_path / "graph.zip"
+    archive.write_bytes(csv_zip({"Person.csv": "id,name\np-1,A\n"}))
+    assert main(["import", "--format", "snapshot", str(archive)]) == 2
+    assert "not valid UTF-8 JSON (is it a CSV zip? use --format csv)" in capsys.readouterr().err
+
+    assert main(["import", str(source)]) == 0
+    progress = [
+        line for line in capsys.readouterr().err.splitlines() if line.startswith("import: wrote")
+    ]
+    assert progress == [
+        "import: wrote 3/3 nodes, 0/1 relationships",
+        "import: wrote 3/3 nodes, 1/1 relationships",
+    ]
+    assert main(["datasets", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["options"] == {}
+
+
+class RetriedStore:
+    """Runs a transaction's steps twice, as Store does when the first attempt lost its
+    connection before the commit."""
+
+    def write_transaction(
+        self, steps: Any, progress: Any = None, **_: Any
+    ) -> list[list[dict[str, Any]]]:
+        steps = list(steps)
+        results: list[list[dict[str, Any]]] = []
+        for _attempt in range(2):
+            results = []
+            for index, step in enumerate(steps):
+                rows = [{"rows": len(step.params.get("rows", []))}]
+                if progress is not None:
+                    progress(index, step, rows)
+                results.append(rows)
+        return results
+
+
+def test_a_retried_write_reports_its_progress_once() -> None:
+    plan = ImportPlan(
+        "dataset-x",
+        new_nodes=[{"id": "a"}, {"id": "b"}],
+        new_relationships=[{"id": "r", "from": "a", "to": "b"}],
+    )
+    said: list[str] = []
+    write_plan(RetriedStore(), plan, {"id": "dataset-x"}, said.append)  # type: ignore[arg-type]
+    assert said == ["wrote 2/2 nodes, 0/1 relationships", "wrote 2/2 nodes, 1/1 relationships"]
+
+
+def test_dataset_options_are_an_object_and_the_readme_says_what_was_exported(
+    store: Store, model: Model, client: TestClient
+) -> None:
+    plain = run_import(store, model, plain_dataset("a-"), file_name="a.jsonl")
+    assert plain.dataset["options"] == {}
+    options = ImportOptions(source_document="a-" + DOC, grading="C3")
+    bare = ftm_lines([ftm("p-9", "Person", name="No Source")])
+    graded = run_import(store, model, bare, file_name="b.jsonl", options=options)
+    assert graded.dataset["options"] == {"grading": "C3", "source_document": "a-" + DOC}
+    again = run_import(store, model, bare, file_name="b.jsonl", options=options)
+    assert not again.created and again.dataset["options"] == graded.dataset["options"]
+    answer = client.get(f"/api/v1/datasets/{graded.dataset['id']}").json()
+    assert answer["options"] == {"grading": "C3", "source_document": "a-" + DOC}
+    assert {d["id"]: d["options"] for d in client.get("/api/v1/datasets").json()} == {
+        plain.dataset["id"]: {},
+        graded.dataset["id"]: {"grading": "C3", "source_document": "a-" + DOC},
+    }
+
+    whole = to_admin_csv(export_graph(store))["README.txt"]
+    assert whole.startswith("crimegraph graph export of the whole graph: 4 nodes, 1 relationships")
+    one = to_admin_csv(export_graph(store, graded.dataset["id"]))["README.txt"]
+    assert one.startswith(f"crimegraph graph export of dataset {graded.dataset['id']}: 2 nodes")
+    for readme in (whole, one):
+        assert "None" not in readme and "content_hash" not in readme and "created: " in readme

@@ -19,7 +19,13 @@ from fastapi.testclient import TestClient
 from graph import ingest as ingestion
 from graph.cli import main
 from graph.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from graph.linking import Linkable, Linker, fold_with_offsets, split_sentences
+from graph.linking import (
+    Linkable,
+    Linker,
+    fold_with_offsets,
+    propose_candidates,
+    split_sentences,
+)
 from graph.model import Model
 from graph.settings import REPO_ROOT, Settings
 from graph.store import Store
@@ -404,9 +410,10 @@ def test_the_api_ingests_lists_and_decides(seeded_store: Store, client: TestClie
     ids = {c["text"]: c["id"] for c in queue.json()}
     accepted = client.post(
         f"/api/v1/review/candidates/{ids['Karim Benali']}/accept",
-        json={"label": "Person", "decided_by": "api-test"},
+        json={"label": "Person", "decided_by": "someone else"},  # ignored: the key decides
     )
     assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["candidate"]["decided_by"].startswith("test session admin (key ")
     assert accepted.json()["entity"]["name"] == "Karim Benali"
     linked = client.post(
         f"/api/v1/review/candidates/{ids['Rouen']}/accept", json={"entity_id": ROUEN_CITY}
@@ -479,3 +486,81 @@ def test_the_cli_ingests_and_reviews(
     assert main(["review", "list", "--status", "accepted"]) == 0
     assert "Barcelona" in capsys.readouterr().out
     assert main(["ingest", str(tmp_path / "missing.txt")]) == 2
+
+
+# --- names inside an event's name; a lone surname ----------------------------------------
+
+ESCAPE = seed_id("escape", "escape-mohamed-amra")
+EXTRADITION = seed_id("arrest", "extradition-mohamed-amra-france")
+FRANCE = seed_id("location", "france")
+PARIS = seed_id("location", "paris")
+PARIS_OFFICE = seed_id("publicbody", "paris-prosecutors-office")
+
+
+def test_an_event_name_also_links_the_entities_it_names(seeded_store: Store, model: Model) -> None:
+    text = (
+        "Officials reviewed the escape of Mohamed Amra on Tuesday.\n"
+        "The Paris prosecutor's office looked into the extradition of Mohamed Amra to France.\n"
+    )
+    first, second = (s.quote for s in split_sentences(text))
+    result = ingestion.ingest(seeded_store, model, text)
+    linked = {item.entity.id: item for item in result.linked}
+
+    # The event (longest match) and the person and place its name holds, same sentence.
+    assert {ESCAPE, EXTRADITION, AMRA, FRANCE, PARIS_OFFICE} <= set(linked)
+    assert [o.sentence for o in linked[ESCAPE].occurrences] == [first]
+    assert [(o.surface, o.sentence) for o in linked[AMRA].occurrences] == [
+        ("Mohamed Amra", first),
+        ("Mohamed Amra", second),
+    ]
+    assert linked[AMRA].resolved_by == "name" and linked[AMRA].confidence == 90
+    assert [o.sentence for o in linked[FRANCE].occurrences] == [second]
+    # An organisation's name is not opened up: the office does not name the city.
+    assert PARIS not in linked
+    stored = ingestion.document_mentions(seeded_store, model, result.document_id)
+    quotes = {m["entity_id"]: m["quotes"] for m in stored["mentions"]}
+    assert quotes[AMRA] == [first, second] and quotes[ESCAPE] == [first]
+
+
+def test_only_event_names_are_opened_up() -> None:
+    linker = Linker(
+        [
+            Linkable("org-bdf", "Banque de France", ("Entity", "Organization")),
+            Linkable("loc-fr", "France", ("Entity", "Location")),
+            Linkable("attack-1", "Attack on Fresnes prison", ("Entity", "Event", "Attack")),
+            Linkable(FRESNES_PRISON, "Fresnes prison", ("Entity", "Facility"), ("Fresnes",)),
+            Linkable(FRESNES_TOWN, "Fresnes", ("Entity", "Location")),
+        ]
+    )
+    text = "The Banque de France paid for the attack on Fresnes prison, not France."
+    found = [(h.surface, sorted(f.entity_id for f in h.forms)) for h in linker.scan(text)]
+    assert found == [
+        ("Banque de France", ["org-bdf"]),
+        ("attack on Fresnes prison", ["attack-1"]),
+        ("Fresnes prison", [FRESNES_PRISON]),  # the longest inside it, not "Fresnes"
+        ("France", ["loc-fr"]),
+    ]
+
+
+def test_a_lone_surname_joins_the_full_name_whatever_precedes_it(
+    seeded_store: Store, model: Model
+) -> None:
+    text = (
+        "Gendarmes arrested Lucien Ferrand near Lyon on Monday.\n"
+        "Ferrand, 41, was held overnight. Mr Ferrand denied any part in it.\n"
+        "According to Ferrand, the car was stolen.\n"
+    )
+    sentences = [s.quote for s in split_sentences(text)]
+    candidates = by_text(ingestion.ingest(seeded_store, model, text))
+    assert "Ferrand" not in candidates
+    ferrand = candidates["Lucien Ferrand"]
+    assert ferrand["kind"] == "person"
+    assert ferrand["sentences"] == sentences
+    assert len(ferrand["starts"]) == 4 and ferrand["starts"] == sorted(ferrand["starts"])
+
+
+def test_a_surname_two_people_share_stays_apart() -> None:
+    text = "Lucien Ferrand and Marie Ferrand were questioned. Ferrand, 41, was held."
+    linker = Linker([])
+    proposals = propose_candidates(text, split_sentences(text), [], linker)
+    assert {p.text for p in proposals} == {"Lucien Ferrand", "Marie Ferrand", "Ferrand"}

@@ -24,9 +24,11 @@ SEED_004 = "document-seed-004-dfd687ba"
 
 
 @pytest.fixture(scope="module")
-def api(engine: EngineHandle, seeded_module: Store, settings: Settings) -> Iterator[TestClient]:
+def api(
+    engine: EngineHandle, seeded_module: Store, settings: Settings, auth_headers: dict[str, str]
+) -> Iterator[TestClient]:
     """One seeded graph for the module: these tests only read."""
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=auth_headers) as client:
         yield client
 
 

@@ -125,7 +125,7 @@ def relationships_of(store: Store, entity_id: str) -> dict[str, dict[str, Any]]:
 
 
 def decide(client: TestClient, left: str, right: str, judgement: str, **extra: Any) -> Any:
-    body = {"left_id": left, "right_id": right, "judgement": judgement, "decided_by": "tester"}
+    body = {"left_id": left, "right_id": right, "judgement": judgement}
     return client.post("/api/v1/resolution/decisions", json={**body, **extra})
 
 
@@ -157,9 +157,11 @@ def test_the_duplicate_is_a_candidate_with_its_reasons(
 
 
 def test_merge_keeps_everything_and_undo_restores_the_graph_exactly(
-    client: TestClient, duplicated: Store
+    client: TestClient, duplicated: Store, admin_token: str
 ) -> None:
     store = duplicated
+    # Who decides is the API key that sends the decision, whatever the body says.
+    key = f"test session admin (key {admin_token.split('_')[1]})"
     before, _ = graph_rows(store)
     counts = totals(store)
     moved_before = relationships_of(store, DUPLICATE)
@@ -220,19 +222,18 @@ def test_merge_keeps_everything_and_undo_restores_the_graph_exactly(
     assert f"merged into {AMRA}" in assert_error_shape(into, 409, "conflict")["message"]
 
     undone = client.post(
-        f"/api/v1/resolution/decisions/{decision['id']}/undo", json={"undone_by": "tester"}
+        f"/api/v1/resolution/decisions/{decision['id']}/undo", json={"undone_by": "mallory"}
     )
     assert undone.status_code == 200, undone.text
-    assert undone.json()["status"] == "undone" and undone.json()["undone_by"] == "tester"
+    assert undone.json()["status"] == "undone" and undone.json()["undone_by"] == key
+    assert decision["decided_by"] == key
 
     after, kept = graph_rows(store)
     assert after == before  # every node and relationship, every property, as it was
     assert [(d["id"], d["properties"]["status"]) for d in kept] == [(decision["id"], "undone")]
     listed = client.get("/api/v1/resolution/decisions", params={"entity_id": AMRA}).json()
     assert [(d["id"], d["status"]) for d in listed] == [(decision["id"], "undone")]
-    twice = client.post(
-        f"/api/v1/resolution/decisions/{decision['id']}/undo", json={"undone_by": "tester"}
-    )
+    twice = client.post(f"/api/v1/resolution/decisions/{decision['id']}/undo")
     assert "already undone" in assert_error_shape(twice, 409, "conflict")["message"]
     assert frozenset((AMRA, DUPLICATE)) in candidate_pairs(client)
 
@@ -262,15 +263,11 @@ def test_an_undo_waits_for_the_later_merges_that_build_on_it(
     first = decide(client, AMRA, DUPLICATE, "same", canonical_id=AMRA).json()
     second = decide(client, third, AMRA, "same", canonical_id=AMRA)
     assert second.status_code == 201, second.text
-    refused = client.post(
-        f"/api/v1/resolution/decisions/{first['id']}/undo", json={"undone_by": "tester"}
-    )
+    refused = client.post(f"/api/v1/resolution/decisions/{first['id']}/undo")
     message = assert_error_shape(refused, 409, "conflict")["message"]
     assert second.json()["id"] in message and "undo it first" in message
     for decision in (second.json(), first):
-        response = client.post(
-            f"/api/v1/resolution/decisions/{decision['id']}/undo", json={"undone_by": "tester"}
-        )
+        response = client.post(f"/api/v1/resolution/decisions/{decision['id']}/undo")
         assert response.status_code == 200, response.text
     assert client.get(f"/api/v1/entities/{AMRA}").json()["merged_ids"] == []
 
@@ -286,7 +283,7 @@ def test_not_same_and_unsure_take_the_pair_off_the_list_until_undone(
         assert frozenset((AMRA, DUPLICATE)) not in candidate_pairs(client)
         assert totals(duplicated) == counts
         undo = f"/api/v1/resolution/decisions/{decision.json()['id']}/undo"
-        assert client.post(undo, json={"undone_by": "tester"}).status_code == 200
+        assert client.post(undo).status_code == 200
         assert frozenset((AMRA, DUPLICATE)) in candidate_pairs(client)
 
 
@@ -301,7 +298,7 @@ def test_errors_have_the_one_shape(client: TestClient, duplicated: Store) -> Non
     assert "cannot be the same" in assert_error_shape(across, 422, "invalid_input")["message"]
     assert_error_shape(client.get("/api/v1/entities/person-nobody-00000000/why"), 404, "not_found")
     assert_error_shape(
-        client.post("/api/v1/resolution/decisions/decision-nope/undo", json={"undone_by": "x"}),
+        client.post("/api/v1/resolution/decisions/decision-nope/undo"),
         404,
         "not_found",
     )

@@ -1,6 +1,8 @@
 /* crimegraph /explore: run a named read query, draw its subgraph, show the evidence.
  *
- * Plain JavaScript, no build step. Talks to the public API only:
+ * Plain JavaScript, no build step. Talks to the API only, sending the API key the person
+ * entered (kept in this tab's sessionStorage; or given once as #key=cg_... in the address,
+ * which is then removed from it) as X-API-Key:
  *   GET  /api/v1/queries?mode=read         the queries, their typed params and examples
  *   POST /api/v1/queries/{name}/graph      {rows, graph} (graph in the snapshot format)
  *   GET  /api/v1/entities?q=...            entity search
@@ -16,6 +18,7 @@
   const PROVENANCE = ["quote", "quotes", "source_ids", "confidence", "reliability", "credibility"];
   const HIDDEN = new Set(["id", "name", "search_text", "text", ...PROVENANCE]);
   const CELL_MAX = 160;
+  const KEY_STORAGE = "crimegraph.apiKey";
   const FONT = '"DejaVu Sans", "Segoe UI", system-ui, sans-serif';
   // The briefing pictures' shape names (graph/render.py) as Cytoscape shapes.
   const SHAPES = {
@@ -97,8 +100,56 @@
     }
   }
 
+  // --- the API key ------------------------------------------------------------------------
+
+  function storedKey() {
+    try {
+      return sessionStorage.getItem(KEY_STORAGE) || "";
+    } catch (exc) {
+      return ""; // storage disabled: the key lives as long as the page
+    }
+  }
+
+  let pageKey = "";
+
+  function setKey(key) {
+    pageKey = key;
+    try {
+      if (key) sessionStorage.setItem(KEY_STORAGE, key);
+      else sessionStorage.removeItem(KEY_STORAGE);
+    } catch (exc) {
+      /* kept in pageKey only */
+    }
+  }
+
+  function currentKey() {
+    return pageKey || storedKey();
+  }
+
+  // A key given as #key=cg_... (scripts, bookmarks on a trusted machine) is taken once and
+  // removed from the address, so it is neither shared with the link nor kept in history.
+  function keyFromHash() {
+    const args = new URLSearchParams(location.hash.slice(1));
+    const key = args.get("key");
+    if (key === null) return;
+    args.delete("key");
+    if (key.trim()) setKey(key.trim());
+    const rest = args.toString();
+    history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
+  }
+
+  function showKeyState() {
+    const key = currentKey();
+    // Only the public key id (cg_<id>_...) is shown, never the secret.
+    const id = /^cg_([0-9a-f]{12})_/.exec(key);
+    $("key-state").textContent = key ? `using key ${id ? id[1] : "(unrecognised)"}` : "no key";
+    $("key-forget").disabled = !key;
+  }
+
   async function api(path, body) {
     const init = { headers: { Accept: "application/json" } };
+    const key = currentKey();
+    if (key) init.headers["X-API-Key"] = key;
     if (body !== undefined) {
       init.method = "POST";
       init.headers["Content-Type"] = "application/json";
@@ -123,6 +174,7 @@
     }
     if (!response.ok) {
       const error = data && data.error ? data.error : null;
+      if (response.status === 401) $("key-input").focus();
       throw new ApiError(
         error || {
           status: response.status,
@@ -795,6 +847,20 @@
 
   async function start() {
     if (typeof window.cytoscape !== "function") $("vendor-missing").hidden = false;
+    keyFromHash();
+    showKeyState();
+    $("key-form").addEventListener("submit", (evt) => {
+      evt.preventDefault();
+      const key = $("key-input").value.trim();
+      $("key-input").value = "";
+      if (!key) return;
+      setKey(key);
+      location.reload(); // start again with the key: queries, styles, the default run
+    });
+    $("key-forget").addEventListener("click", () => {
+      setKey("");
+      location.reload();
+    });
     $("query-form").addEventListener("submit", (evt) => {
       evt.preventDefault();
       runForm();
@@ -827,6 +893,11 @@
       }).observe($("graph"));
     }
     window.addEventListener("hashchange", () => {
+      if (new URLSearchParams(location.hash.slice(1)).has("key")) {
+        keyFromHash();
+        location.reload();
+        return;
+      }
       if (location.hash === state.lastHash) return;
       const wanted = fromHash();
       if (wanted && choose(wanted.name, wanted.params)) runForm();
@@ -838,7 +909,8 @@
     ]);
     state.styles = styles;
     if (queries instanceof Error) {
-      setStatus("Could not load the named queries.");
+      const needsKey = queries instanceof ApiError && queries.error.status === 401;
+      setStatus(needsKey ? "Enter an API key above (viewer or higher)." : "Could not load the named queries.");
       showError(queries);
       return;
     }

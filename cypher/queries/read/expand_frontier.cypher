@@ -9,6 +9,10 @@
 // param since: STRING = "0000"
 // param until: STRING = "9999"
 // param limit: INTEGER = 1000
+// param handling_all: BOOLEAN = true
+// param handling_codes: LIST<STRING> = []
+// $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance
+// (docs/security.md): an item restricted to a code the caller lacks is left out.
 // Paths, neighbourhoods and key players are built from this step, one hop at a time, so the
 // filters hold on every hop on every engine (ArcadeDB applies a shortestPath WHERE only after
 // the search). A neighbour whose date lies outside since..until is not entered; a date and
@@ -19,6 +23,10 @@ WHERE type(r) IN $types
   AND r.confidence >= $min_confidence
   AND r.reliability <= $max_reliability
   AND r.credibility <= $max_credibility
+ 
+  AND (n.handling IS NULL OR $handling_all OR n.handling IN $handling_codes)
+  AND (r.handling IS NULL OR $handling_all OR r.handling IN $handling_codes)
+  AND (m.handling IS NULL OR $handling_all OR m.handling IN $handling_codes)
   AND (m.date IS NULL OR (left(m.date, size($since)) >= left($since, size(m.date))
                            AND left(m.date, size($until)) <= left($until, size(m.date))))
 RETURN n.id AS node_id, m.id AS neighbor_id, r.id AS id, type(r) AS type,

@@ -9,6 +9,10 @@
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
 // param max_credibility: INTEGER = 6
+// param handling_all: BOOLEAN = true
+// param handling_codes: LIST<STRING> = []
+// $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance
+// (docs/security.md): an item restricted to a code the caller lacks is left out.
 // Dates are partial ISO text. Comparing a date and a bound cut to the shorter of the two
 // tests whether the periods overlap: "2024-04" lies within from "2024-04-10", and
 // "2024-04-12" within to "2024-04". Undated events appear only when no bound is given.
@@ -21,13 +25,18 @@ WHERE any(label IN labels(e) WHERE label IN $labels)
   AND ((e.date IS NULL AND $since = '0000' AND $until = '9999')
        OR (left(e.date, size($since)) >= left($since, size(e.date))
            AND left(e.date, size($until)) <= left($until, size(e.date))))
+  AND (e.handling IS NULL OR $handling_all OR e.handling IN $handling_codes)
 OPTIONAL MATCH (e)-[at:OCCURRED_AT|TARGETED]->(f:Facility)
 WHERE at.confidence >= $min_confidence
   AND at.reliability <= $max_reliability AND at.credibility <= $max_credibility
+  AND (at.handling IS NULL OR $handling_all OR at.handling IN $handling_codes)
+  AND (f.handling IS NULL OR $handling_all OR f.handling IN $handling_codes)
 WITH e, collect(DISTINCT CASE WHEN f IS NULL THEN null ELSE {id: f.id, name: f.name} END) AS facilities
-OPTIONAL MATCH (e)-[:PART_OF*0..1]->(:Event)-[blame:ATTRIBUTED_TO]->(n:Organization)
+OPTIONAL MATCH p = (e)-[:PART_OF*0..1]->(:Event)-[blame:ATTRIBUTED_TO]->(n:Organization)
 WHERE blame.confidence >= $min_confidence
   AND blame.reliability <= $max_reliability AND blame.credibility <= $max_credibility
+  AND all(x IN nodes(p) WHERE (x.handling IS NULL OR $handling_all OR x.handling IN $handling_codes))
+  AND all(x IN relationships(p) WHERE (x.handling IS NULL OR $handling_all OR x.handling IN $handling_codes))
 WITH e, facilities,
      collect(DISTINCT CASE WHEN n IS NULL THEN null ELSE {id: n.id, name: n.name, attributed_by: blame.attributed_by} END) AS networks
 WHERE ($facility_id = '' OR any(x IN facilities WHERE x.id = $facility_id))

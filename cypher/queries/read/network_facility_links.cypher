@@ -6,6 +6,10 @@
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
 // param max_credibility: INTEGER = 6
+// param handling_all: BOOLEAN = true
+// param handling_codes: LIST<STRING> = []
+// $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance
+// (docs/security.md): an item restricted to a code the caller lacks is left out.
 // An empty id means any network (or any facility), so one query answers both questions:
 // which facilities connect to a network, and which networks connect to a facility.
 CALL {
@@ -28,7 +32,9 @@ WITH kind, net, f, p
 WHERE ($network_id = '' OR net.id = $network_id)
   AND ($facility_id = '' OR f.id = $facility_id)
   AND all(r IN relationships(p) WHERE r.confidence >= $min_confidence
-          AND r.reliability <= $max_reliability AND r.credibility <= $max_credibility)
+          AND r.reliability <= $max_reliability AND r.credibility <= $max_credibility
+          AND (r.handling IS NULL OR $handling_all OR r.handling IN $handling_codes))
+  AND all(x IN nodes(p) WHERE (x.handling IS NULL OR $handling_all OR x.handling IN $handling_codes))
 RETURN kind, net.id AS network_id, net.name AS network_name, f.id AS facility_id, f.name AS facility_name,
        [n IN nodes(p) | {id: n.id, name: n.name, labels: labels(n), date: n.date,
                          date_precision: n.date_precision}] AS nodes,

@@ -7,8 +7,10 @@
 // param nodes: INTEGER = 12
 // param relationships: INTEGER = 14
 // param payload: STRING = "{}"
-// A :Snapshot is not an :Entity: it is a record about the graph, kept outside it.
+// param handling: LIST<STRING> = []
+// A :Snapshot is not an :Entity: it is a record about the graph, kept outside it. $handling:
+// the handling codes of the restricted items it holds; only keys cleared for all see it.
 MERGE (s:Snapshot {id: $id})
 ON CREATE SET s.title = $title, s.created = $created, s.nodes = $nodes,
-              s.relationships = $relationships, s.payload = $payload
+              s.relationships = $relationships, s.payload = $payload, s.handling = $handling
 RETURN s.id AS id, s.created AS created

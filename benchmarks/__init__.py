@@ -1,0 +1,1 @@
+"""Benchmarks: measurements, never tests (see benchmarks/README.md)."""

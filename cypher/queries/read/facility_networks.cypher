@@ -1,0 +1,49 @@
+// name: facility_networks
+// mode: read
+// description: How criminal networks connect to one facility: each known kind of connection with its evidence path, searched from the facility.
+// param facility_id: STRING = "facility-la-sante-prison-4c1e2f0a"
+// param min_confidence: INTEGER = 0
+// param max_reliability: STRING = "F"
+// param max_credibility: INTEGER = 6
+// param handling_all: BOOLEAN = true
+// param handling_codes: LIST<STRING> = []
+// The same connections as network_facility_links for one facility, every pattern written
+// from the facility (ArcadeDB starts a pattern at its first node, even when the last is
+// bound), then reversed so paths still run from the network to the facility. Handling
+// (docs/security.md): a path through a node or link restricted to a code the caller lacks is
+// left out.
+MATCH (f:Entity {id: $facility_id})
+WHERE f:Facility
+CALL {
+  WITH f
+  MATCH q = (f)<-[:OCCURRED_AT|TARGETED]-(:Event)-[:ATTRIBUTED_TO]->(net:CriminalNetwork)
+  RETURN 'attack_attributed_to_network' AS kind, net, q
+  UNION ALL
+  WITH f
+  MATCH q = (f)<-[:OCCURRED_AT|TARGETED]-(:Event)-[:PART_OF]->(:Event)-[:ATTRIBUTED_TO]->(net:CriminalNetwork)
+  RETURN 'attack_in_wave_attributed_to_network' AS kind, net, q
+  UNION ALL
+  WITH f
+  MATCH q = (f)<-[:DETAINED_AT]-(:Person)-[:MEMBERSHIP]->(net:CriminalNetwork)
+  RETURN 'member_detained_there' AS kind, net, q
+  UNION ALL
+  WITH f
+  MATCH q = (f)<-[:OCCURRED_AT|TARGETED]-(:Event)<-[:INVOLVED]-(:Person)-[:MEMBERSHIP]->(net:CriminalNetwork)
+  RETURN 'member_involved_in_incident_there' AS kind, net, q
+  UNION ALL
+  WITH f
+  MATCH q = (f)<-[:OCCURRED_AT|SEARCHED|TARGETED]-(:Event)-[:SEIZED]->(:Asset)<-[:SUPPLIED|RESOLD]-(:Entity)-[:SUPPLIER_OF]->(net:CriminalNetwork)
+  RETURN 'supplier_contraband_seized_there' AS kind, net, q
+}
+WITH kind, net, f, reverse(nodes(q)) AS path_nodes, reverse(relationships(q)) AS path_links
+WHERE all(r IN path_links WHERE r.confidence >= $min_confidence
+          AND r.reliability <= $max_reliability AND r.credibility <= $max_credibility
+          AND (r.handling IS NULL OR $handling_all OR r.handling IN $handling_codes))
+  AND all(x IN path_nodes WHERE (x.handling IS NULL OR $handling_all OR x.handling IN $handling_codes))
+RETURN kind, net.id AS network_id, net.name AS network_name, f.id AS facility_id, f.name AS facility_name,
+       [n IN path_nodes | {id: n.id, name: n.name, labels: labels(n), date: n.date,
+                           date_precision: n.date_precision}] AS nodes,
+       [r IN path_links | {id: r.id, type: type(r), from_id: startNode(r).id, to_id: endNode(r).id,
+         source_ids: r.source_ids, quote: r.quote, confidence: r.confidence,
+         reliability: r.reliability, credibility: r.credibility}] AS links
+ORDER BY network_id, facility_id, size(links), kind

@@ -1,0 +1,211 @@
+"""The synthetic dataset generator: the same size and seed give the same bytes, the output
+imports cleanly into crimegraph, every claim quotes a sentence of the document it cites, and
+the structure the benchmarks rely on is there (hub leaders, super-connected prisons, an
+isolated cell, incidents in time)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections import Counter
+from itertools import islice, pairwise
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from graph.cli import main
+from graph.errors import NotFound
+from graph.generate import SIZES, generate
+from graph.imports import ImportResult, ImportSource, read_import, run_import
+from graph.links import LinkFilter, shortest_paths
+from graph.model import Model
+from graph.store import Store
+from tests.conftest import totals
+
+
+def digest(path: Path) -> dict[str, str]:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def rows(directory: Path, name: str) -> list[dict[str, str]]:
+    path = directory / f"{name}.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def xs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("generated") / "xs"
+    generate("XS", 7, output)
+    return output
+
+
+def test_same_size_and_seed_write_the_same_bytes(xs: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    generate("XS", 7, again)
+    assert digest(again) == digest(xs)
+    other = tmp_path / "other"
+    generate("XS", 8, other)
+    assert digest(other) != digest(xs)
+    first, second = tmp_path / "a.ftm.jsonl", tmp_path / "b.ftm.jsonl"
+    generate("XS", 7, first, "ftm")
+    generate("XS", 7, second, "ftm")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_counts_come_near_the_size_targets(xs: Path) -> None:
+    manifest = json.loads((xs / "manifest.json").read_text())
+    nodes, rels = SIZES["XS"]
+    assert abs(manifest["nodes"] - nodes) <= nodes * 0.05
+    assert abs(manifest["relationships"] - rels) <= rels * 0.02
+    # Larger sizes keep their proportions without writing anything (a dry run).
+    small = generate("S", 1, None)
+    assert abs(sum(small.nodes.values()) - 10_000) <= 500
+    assert abs(sum(small.relationships.values()) - 50_000) <= 1_000
+    assert small.nodes["Person"] > 0.7 * 10_000
+    assert small.nodes["Document"] >= 400
+
+
+@pytest.fixture(scope="module")
+def imported(xs: Path, session_store: Store, model: Model) -> tuple[Store, ImportResult]:
+    """The XS dataset imported once for this module's read-only tests."""
+    session_store.run("clear_graph")
+    return session_store, run_import(session_store, model, ImportSource.from_path(xs))
+
+
+def test_the_output_imports_cleanly(xs: Path, imported: tuple[Store, ImportResult]) -> None:
+    store, result = imported
+    manifest = json.loads((xs / "manifest.json").read_text())
+    assert result.created
+    assert result.dataset["nodes"] == manifest["nodes"]
+    assert result.dataset["relationships"] == manifest["relationships"]
+    assert totals(store) == (manifest["nodes"], manifest["relationships"])
+    # The probes name entities that are there, of the expected kinds.
+    probes = manifest["probes"]
+    found = {
+        row["id"]: row["labels"]
+        for row in store.run(
+            "entities_by_ids",
+            {"ids": [probes["hub_leader"], probes["big_network"], *probes["super_prisons"]]},
+        )
+    }
+    assert "Person" in found[probes["hub_leader"]]
+    assert "CriminalNetwork" in found[probes["big_network"]]
+    assert all("Facility" in found[f] for f in probes["super_prisons"])
+
+
+def test_the_ftm_output_reads_as_the_same_records(tmp_path: Path, model: Model) -> None:
+    path = tmp_path / "xs.ftm.jsonl"
+    manifest = generate("XS", 7, path, "ftm").manifest()
+    parsed = read_import(path, model)
+    assert not parsed.problems
+    assert Counter(n.label for n in parsed.nodes) == Counter(manifest["labels"])
+    assert Counter(r.type for r in parsed.relationships) == Counter(manifest["types"])
+
+
+def test_every_claim_quotes_a_sentence_of_the_document_it_cites(xs: Path, model: Model) -> None:
+    texts = {row["id"]: row["text"] for row in rows(xs, "Document")}
+    checked = 0
+    for name in [*model.node_labels, *model.relationship_types]:
+        for row in rows(xs, name):
+            assert row["quote"], (name, row["id"])
+            for source in row["source_ids"].split("|"):
+                assert row["quote"] in texts[source], (name, row["id"], source)
+            checked += 1
+    assert checked > 2900
+
+
+def test_structure_hubs_super_prisons_isolated_cells_and_time(xs: Path) -> None:
+    manifest = json.loads((xs / "manifest.json").read_text())
+    probes = manifest["probes"]
+    associates = rows(xs, "ASSOCIATE")
+    degree = Counter(r[side] for r in associates for side in ("from", "to"))
+    # The leader of the largest network is among its most connected people.
+    assert degree[probes["hub_leader"]] >= sorted(degree.values())[-10]
+    # Super-connected prisons hold a large share of the detainees.
+    detained = Counter(r["to"] for r in rows(xs, "DETAINED_AT"))
+    facilities = rows(xs, "Facility")
+    share = sum(detained[f] for f in probes["super_prisons"]) / sum(detained.values())
+    assert share > 3 * len(probes["super_prisons"]) / len(facilities)
+    # Members of an isolated cell link to nothing outside it.
+    cell = {r["from"] for r in rows(xs, "MEMBERSHIP") if r["to"] == probes["isolated_network"]}
+    assert probes["isolated_member"] in cell
+    inside = cell | {probes["isolated_network"]}
+    for name in manifest["types"]:
+        if name == "MENTIONS":
+            continue
+        for row in rows(xs, name):
+            if row["from"] in inside or row["to"] in inside:
+                assert row["from"] in inside and row["to"] in inside, (name, row)
+    # Attacks cluster in time: waves put several attacks within a week of each other.
+    waves = Counter(r["to"] for r in rows(xs, "PART_OF") if r["to"].startswith("attack-"))
+    assert waves and max(waves.values()) >= 2
+    dates = {r["id"]: r["date"] for r in rows(xs, "Attack")}
+    for wave, _ in waves.most_common(1):
+        days = sorted(
+            dates[r["from"]] for r in rows(xs, "PART_OF") if r["to"] == wave and r["from"] in dates
+        )
+        assert days[0][:4] == days[-1][:4]
+
+
+def test_cli_generates_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "cli.ftm.jsonl"
+    code = main(
+        ["generate", "--size", "XS", "--seed", "3", "--output", str(output), "--format", "ftm"]
+    )
+    assert code == 0
+    assert output.exists() and output.with_name("cli.ftm.jsonl.manifest.json").exists()
+    assert "generated" in capsys.readouterr().out
+    assert main(["generate", "--size", "XS"]) == 2  # neither --output nor --dry-run
+
+
+def test_shortest_paths_at_scale_are_all_the_shortest(
+    xs: Path, imported: tuple[Store, ImportResult], model: Model
+) -> None:
+    """The search from both ends finds the paths networkx finds, over the links the default
+    filter follows (all but MENTIONS, either direction), and none where there is none."""
+    store, _ = imported
+    types = tuple(t for t in model.relationship_types if t != "MENTIONS")
+    links: nx.MultiGraph[str] = nx.MultiGraph()
+    for name in types:
+        for row in rows(xs, name):
+            links.add_edge(row["from"], row["to"], key=row["id"])
+    simple = nx.Graph(links)
+    probes = json.loads((xs / "manifest.json").read_text())["probes"]
+    members = probes["members"]
+    pairs = [(probes["hub_leader"], m) for m in members[:3]]
+    pairs += list(zip(members[:4], members[4:8], strict=True))
+    pairs.append((members[0], probes["isolated_member"]))
+    flt = LinkFilter.build(types)
+    checked = 0
+    for a, b in pairs:
+        if a == b:
+            continue
+        try:
+            length = nx.shortest_path_length(simple, a, b)
+        except nx.NetworkXNoPath:
+            length = None
+        if length is None or length > 6:
+            with pytest.raises(NotFound):
+                shortest_paths(store, a, b, 6, flt)
+            continue
+        found = shortest_paths(store, a, b, 6, flt)
+        expected = 0
+        for nodes in islice(nx.all_shortest_paths(simple, a, b), 100):
+            ways = 1
+            for x, y in pairwise(nodes):
+                ways *= links.number_of_edges(x, y)
+            expected += ways
+        assert len(found) == min(10, expected), (a, b)
+        for path in found:
+            assert path.length == length
+            assert path.nodes[0].id == a and path.nodes[-1].id == b
+            for (x, y), link in zip(pairwise(path.nodes), path.links, strict=True):
+                assert {link.from_id, link.to_id} == {x.id, y.id}
+        checked += 1
+    assert checked >= 3
