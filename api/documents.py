@@ -80,6 +80,12 @@ class DocumentIn(BaseModel):
         description="default confidence of the entities accepted from this document's "
         f"candidates (default {ingestion.DEFAULT_CONFIDENCE})",
     )
+    handling: str | None = Field(
+        None,
+        description="a handling code such as case:prison-break: the document, its mentions and "
+        "its candidates are then seen only by keys holding that code (your key must hold it)",
+        examples=["case:prison-break"],
+    )
 
 
 class EntityRefModel(BaseModel):
@@ -277,6 +283,7 @@ def ingest_document(
         publisher=document.publisher,
         grading=document.grading,
         confidence=document.confidence,
+        handling=document.handling,
     )
     if not result.created:
         response.status_code = 200

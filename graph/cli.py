@@ -476,6 +476,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
             publisher=args.publisher,
             grading=args.grading,
             confidence=args.confidence,
+            handling=args.handling,
         )
     if args.json:
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2, default=str))
@@ -847,6 +848,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--grading", help="Admiralty grading of the source, e.g. B2 (default F6)")
     ingest.add_argument(
         "--confidence", type=int, help="default confidence of entities accepted from it (50)"
+    )
+    ingest.add_argument(
+        "--handling",
+        help="restrict the document, its mentions and candidates to keys holding this code, "
+        "e.g. case:prison-break",
     )
     ingest.add_argument("--json", action="store_true", help="print the result as JSON")
     ingest.set_defaults(func=cmd_ingest)

@@ -564,3 +564,26 @@ def test_a_surname_two_people_share_stays_apart() -> None:
     linker = Linker([])
     proposals = propose_candidates(text, split_sentences(text), [], linker)
     assert {p.text for p in proposals} == {"Lucien Ferrand", "Marie Ferrand", "Ferrand"}
+
+
+def test_an_article_posted_with_a_handling_code_is_hidden_from_keys_without_it(
+    seeded_store: Store, client_for: Any
+) -> None:
+    from graph.auth import Role
+
+    cleared = client_for(Role.INVESTIGATOR, ["case:prison-break"])
+    uncleared = client_for(Role.INVESTIGATOR)
+    article = {
+        "text": "Mohamed Amra was questioned again on Monday, a source in the case said.",
+        "handling": "case:prison-break",
+    }
+    refused = uncleared.post("/api/v1/documents", json=article)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["details"][0]["field"] == "handling"
+
+    created = cleared.post("/api/v1/documents", json=article)
+    assert created.status_code == 201, created.text
+    doc_id = created.json()["document_id"]
+    assert cleared.get(f"/api/v1/documents/{doc_id}/mentions").status_code == 200
+    hidden = uncleared.get(f"/api/v1/documents/{doc_id}/mentions")
+    assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "not_found"
