@@ -23,6 +23,7 @@ from graph.errors import (
     QueryTimeout,
     RateLimited,
     Unauthenticated,
+    WriteConflict,
 )
 
 log = logging.getLogger("crimegraph.api")
@@ -75,7 +76,7 @@ def error_response(
 def crimegraph_error_response(exc: CrimegraphError, path: str) -> JSONResponse:
     """The response for a crimegraph error, with the headers its status calls for."""
     headers = None
-    if isinstance(exc, DatabaseUnavailable | QueryTimeout | AuditUnavailable):
+    if isinstance(exc, DatabaseUnavailable | QueryTimeout | AuditUnavailable | WriteConflict):
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     elif isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}

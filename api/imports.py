@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, GraphDep, ModelDep, StoreDep
+from api.errors import ErrorResponse
 from api.security import ADMIN, ANALYST, AdminDep
 from graph import imports
 from graph.errors import InvalidInput, PayloadTooLarge
@@ -97,6 +98,11 @@ IMPORT_BODY: dict[str, Any] = {
         200: {
             "model": ImportSummary,
             "description": "the same file was imported before: its record; nothing written",
+        },
+        409: {
+            "model": ErrorResponse,
+            "description": "write_conflict: concurrent imports kept changing the same records "
+            "and the retries ran out; nothing was written, send the file again",
         },
         413: {"description": "the file exceeds CRIMEGRAPH_MAX_IMPORT_BYTES"},
         **ERRORS,

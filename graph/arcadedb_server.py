@@ -98,7 +98,9 @@ def serve(data_dir: Path, database: str, bolt_port: int, http_port: int, heap: s
             "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             "bolt_port": bolt_port,
         },
-        jvm_kwargs={"heap_size": heap},
+        # txWalFlush=1: each commit's log reaches the disk (fdatasync) before it is
+        # acknowledged, so an acknowledged write survives a power cut, not only a kill -9.
+        jvm_kwargs={"heap_size": heap, "jvm_args": "-Darcadedb.txWalFlush=1"},
     )
     server.start()
     if not (root / "databases" / database).exists():
