@@ -96,7 +96,8 @@ def _bootstrap_key(store: Store, settings: Settings) -> None:
         f"\nNo API key existed, so an admin key named {info.name!r} (id {info.id}) was created."
         f"\nIts token, shown only now and saved to {path} (mode 0600):\n\n    {token}\n"
         f'\nSend it as `-H "X-API-Key: $(cat {path})"`; create per-person keys with'
-        "\n`crimegraph keys create --name NAME --role ROLE`, then revoke this one with"
+        f"\n`CRIMEGRAPH_DATA_DIR={settings.data_dir} crimegraph keys create --name NAME "
+        "--role ROLE`\n(the same data dir as this server), then revoke this one with"
         f"\n`crimegraph keys revoke {info.id}`.\n",
         flush=True,
     )

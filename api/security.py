@@ -224,7 +224,7 @@ class RoleRequirement:
             ctx.denied_reason = f"role {ctx.principal.role.value} < {self.role.value}"
             raise RoleRequired(
                 f"this route needs the {self.role.value} role; key {ctx.principal.key_id} "
-                f"({ctx.principal.name}) is a {ctx.principal.role.value}"
+                f"({ctx.principal.name}) has the {ctx.principal.role.value} role"
             )
         return ctx.principal
 
@@ -481,14 +481,17 @@ class SecurityMiddleware:
             token = _token(Headers(scope=scope))
             if token is None:
                 return  # the route's requirement decides: public routes need no key
-            parse_token(token)  # a malformed token costs no database lookup
-            address = f"addr:{_client(scope)}"
+            key_id, _ = parse_token(token)  # a malformed token costs no database lookup
+            ctx.presented_key_id = key_id
+            # Failures are counted per address AND key id: someone spraying bad tokens slows
+            # down their own attempts, not the valid keys of others behind the same address.
+            address = f"addr:{_client(scope)}:key:{key_id}"
             wait = state.failed_auth.would_wait(address)
             if wait > 0:
                 ctx.auth_failure = "too many failed authentications from this address"
                 ctx.denied_reason = ctx.auth_failure
                 raise RateLimited(
-                    "too many requests with invalid API keys from this address; "
+                    "too many requests with invalid tokens for this key id from this address; "
                     f"retry after {retry_after(wait)} s",
                     retry_after=retry_after(wait),
                 )
@@ -496,7 +499,8 @@ class SecurityMiddleware:
         except Unauthenticated as exc:
             ctx.auth_failure = exc.reason
             ctx.denied_reason = exc.reason
-            state.failed_auth.take(f"addr:{_client(scope)}")
+            if ctx.presented_key_id is not None:
+                state.failed_auth.take(f"addr:{_client(scope)}:key:{ctx.presented_key_id}")
             raise
 
     async def _record(self, entry: dict[str, Any]) -> None:
@@ -531,7 +535,7 @@ def audit_entry(
         outcome = "allowed"
     principal = ctx.principal
     return {
-        "key_id": principal.key_id if principal else None,
+        "key_id": principal.key_id if principal else ctx.presented_key_id,
         "key_name": principal.name if principal else None,
         "role": principal.role.value if principal else None,
         "auth_disabled": bool(principal and principal.auth_disabled),
@@ -573,6 +577,11 @@ def install_security(
     Fails closed: if any route (other than `public_routes`) declares no role, every request
     is answered 500 and the routes are logged."""
     check_auth_setting(settings)
+    if settings.auth == "disabled":
+        log.warning(
+            "CRIMEGRAPH_AUTH=disabled: UNSAFE, every local request acts as an admin; "
+            "for development on this machine only"
+        )
     allowed = tuple(public_routes)
 
     def app_store() -> Store:

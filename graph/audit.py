@@ -62,6 +62,7 @@ class RequestAudit:
     """What one request did, filled in as it runs and written when its response is done."""
 
     principal: Principal | None = None
+    presented_key_id: str | None = None  # the key id of the token sent, valid or not
     auth_failure: str | None = None
     route: str | None = None
     denied_reason: str | None = None
@@ -289,16 +290,21 @@ class VerifyResult:
     reason: str | None = None
 
 
-def verify(path: Path, expect_prev: str | None = None) -> VerifyResult:
+def verify(
+    path: Path, expect_prev: str | None = None, checkpoints: tuple[str, ...] = ()
+) -> VerifyResult:
     """Walk the chain from the first line; stop at the first record that does not link.
-    The first record must follow GENESIS (or `expect_prev`, the head hash of the file rotated
-    out before it; when neither is given and seq > 1, any start is accepted and reported)."""
+    The first record must be record 1 following GENESIS, or follow `expect_prev` (the head
+    hash of the file rotated out before it): records cut from the start are caught. A
+    `checkpoint` (a head hash saved elsewhere earlier) must still be in the chain: records
+    cut from the end back past it are caught too."""
     prev: str | None = None
     seq = 0
     starts_after = GENESIS
     count = 0
+    seen_checkpoints = set(checkpoints)
     if not path.exists():
-        return VerifyResult(True, 0, 0, GENESIS, GENESIS)
+        return VerifyResult(not checkpoints, 0, 0, GENESIS, GENESIS)
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             record_seq: int | None = None
@@ -319,6 +325,12 @@ def verify(path: Path, expect_prev: str | None = None) -> VerifyResult:
                         raise ValueError("the first record does not follow the expected hash")
                     if expect_prev is None and record_seq == 1 and record_prev != GENESIS:
                         raise ValueError("record 1 does not start from the genesis hash")
+                    if expect_prev is None and record_seq != 1:
+                        raise ValueError(
+                            f"the file starts at record {record_seq}, not 1: records were cut "
+                            "from its start, or it continues a rotated file (give the head "
+                            "hash of that file as expect_prev)"
+                        )
                 elif record_seq != seq + 1:
                     raise ValueError(f"seq {record_seq} follows {seq}")
                 elif record_prev != prev:
@@ -333,6 +345,19 @@ def verify(path: Path, expect_prev: str | None = None) -> VerifyResult:
                     False, count, seq, prev or GENESIS, starts_after, number, record_seq, reason
                 )
             prev, seq, count = claimed, record_seq, count + 1
+            seen_checkpoints.discard(claimed)
+    if seen_checkpoints:
+        return VerifyResult(
+            False,
+            count,
+            seq,
+            prev or GENESIS,
+            starts_after,
+            None,
+            None,
+            f"checkpoint {sorted(seen_checkpoints)[0]} is not in the chain: records were cut "
+            "from the end of the file",
+        )
     return VerifyResult(True, count, seq, prev or GENESIS, starts_after)
 
 

@@ -300,7 +300,9 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
         print(f"crimegraph: error: no audit log at {path}", file=sys.stderr)
         return 1
     if args.action == "verify":
-        result = audit.verify(path, expect_prev=args.expect_prev)
+        result = audit.verify(
+            path, expect_prev=args.expect_prev, checkpoints=tuple(args.checkpoint or ())
+        )
         if result.ok:
             after = result.starts_after
             print(
@@ -309,8 +311,9 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
                 + ("" if after == audit.GENESIS else f", continuing from {after}")
             )
             return 0
+        where = f" line {result.broken_line}" if result.broken_line is not None else ""
         print(
-            f"audit log BROKEN: {path} line {result.broken_line}"
+            f"audit log BROKEN: {path}{where}"
             + (f" (seq {result.broken_seq})" if result.broken_seq is not None else "")
             + f": {result.reason}; the {result.records} records before it verify "
             f"(last good hash {result.head_hash})",
@@ -831,6 +834,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--expect-prev", metavar="HASH", help="with verify: head hash of the previous file"
     )
+    audit.add_argument(
+        "--checkpoint",
+        metavar="HASH",
+        action="append",
+        help="with verify: a head hash printed by an earlier verify and kept elsewhere; it must "
+        "still be in the chain (catches records cut from the end). Repeatable",
+    )
     audit.add_argument("-n", type=int, default=20, help="with tail: how many records")
     audit.add_argument("--json", action="store_true", help="with tail: one JSON record a line")
     audit.set_defaults(func=cmd_audit)
@@ -931,8 +941,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="XS 500 nodes / 2,500 relationships, S 10k / 50k, M 100k / 1M, L 1M / 10M",
     )
     gen.add_argument("--seed", type=int, default=1, help="same size and seed, same bytes")
-    gen.add_argument("--output", help="a directory for csv, a .jsonl file for ftm")
-    gen.add_argument("--format", choices=["csv", "ftm"], default="csv")
+    gen.add_argument("--output", help="a directory for csv and admin, a .jsonl file for ftm")
+    gen.add_argument(
+        "--format",
+        choices=["csv", "ftm", "admin"],
+        default="csv",
+        help="csv: a file per label and type; ftm: JSON lines; admin: neo4j-admin import layout",
+    )
     gen.add_argument("--dry-run", action="store_true", help="count only, write nothing")
     gen.add_argument("--json", action="store_true", help="print the manifest as JSON")
     gen.set_defaults(func=cmd_generate)

@@ -342,6 +342,22 @@ def test_admins_read_the_audit_log_and_each_read_is_recorded(
     assert previous["result"]["bytes"] == len(first.content)
 
 
+def test_bad_tokens_slow_down_their_sender_not_the_valid_keys_of_the_same_address(
+    api: TestClient, secure: Settings, store: Store, tokens: dict[Role, str]
+) -> None:
+    """Behind one NAT address, someone retrying a revoked or made-up key must not lock
+    everyone else out; and a revoked key's attempts are found by its key id in the audit."""
+    viewer = tokens[Role.VIEWER]
+    revoked = tokens[Role.ANALYST]
+    revoked_id, _ = parse_token(revoked)
+    KeyStore(store, ttl=0).revoke(revoked_id, revoked_by="test")
+    statuses = [api.get("/api/v1/stats", headers=key(revoked)).status_code for _ in range(30)]
+    assert statuses[0] == 401 and statuses[-1] == 429  # the bad key itself is slowed down
+    assert api.get("/api/v1/stats", headers=key(viewer)).status_code == 200
+    tried = [r for r in records(secure) if r["key_id"] == revoked_id]
+    assert len(tried) == 30 and {r["outcome"] for r in tried} == {"denied"}
+
+
 # --- limits -----------------------------------------------------------------------------------
 
 

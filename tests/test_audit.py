@@ -129,10 +129,29 @@ def test_a_rotated_file_continues_the_chain(tmp_path: Path) -> None:
     head = verify(path).head_hash
     path.rename(tmp_path / "audit.jsonl.1")  # logrotate moves the file away
     log.append(entry(3))
-    rotated = verify(path)
+    rotated = verify(path, expect_prev=head)
     assert rotated.ok and rotated.starts_after == head and rotated.head_seq == 4
-    assert verify(path, expect_prev=head).ok
     assert not verify(path, expect_prev=GENESIS).ok
+    # Without being told it continues a rotated file, a file that does not start at record 1
+    # is what cutting records from its start looks like.
+    alone = verify(path)
+    assert not alone.ok and "starts at record 4" in str(alone.reason)
+
+
+def test_records_cut_from_the_start_or_the_end_are_found(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    write(path, 6).close()
+    checkpoint = verify(path).head_hash  # kept elsewhere by the operator
+    kept = lines(path)
+    path.write_text("\n".join(kept[2:]) + "\n")
+    cut_start = verify(path)
+    assert not cut_start.ok and "not 1" in str(cut_start.reason)
+    path.write_text("\n".join(kept[:4]) + "\n")
+    assert verify(path).ok  # a shorter chain is still a chain ...
+    cut_end = verify(path, checkpoints=(checkpoint,))
+    assert not cut_end.ok and "cut from the end" in str(cut_end.reason)  # ... but not the saved one
+    path.write_text("\n".join(kept) + "\n")
+    assert verify(path, checkpoints=(checkpoint,)).ok
 
 
 def test_reading_filters_pages_newest_first(tmp_path: Path) -> None:
