@@ -9,7 +9,7 @@ The engine of DIR must be running (benchmarks.run starts a fresh one for every r
 - `raw`: the same rows written with the neo4j driver directly: the file read by the same
   reader (untimed validation builds the rows, with the same derived properties), then the
   generated `create_nodes` and `upsert_relationships` statements (UNWIND ... CREATE for
-  nodes, UNWIND ... MATCH ... MERGE for relationships) in batches of the same size in one
+  nodes, UNWIND ... MATCH ... MERGE for relationships) in the same batches in one
   explicit transaction, with no named-query layer, no checks and no bookkeeping.
 
 Timings are wall-clock seconds; nodes/s and relationships/s come from the moments the last
@@ -33,7 +33,6 @@ from neo4j import GraphDatabase
 
 from graph.engine import EngineHandle
 from graph.imports import (
-    WRITE_BATCH,
     ImportOptions,
     ImportSource,
     dataset_id_for,
@@ -41,6 +40,7 @@ from graph.imports import (
     run_import,
     validate_import,
 )
+from graph.imports import _write_batches as _write_batches  # the same batches as ours
 from graph.model import load_model
 from graph.service import load_queries
 from graph.settings import Settings
@@ -107,11 +107,11 @@ def raw(store: Store, data: Path) -> dict[str, Any]:
         begun = time.perf_counter()
         with driver.session(database=conn.database) as session:
             tx = session.begin_transaction(timeout=36_000)
-            for at in range(0, len(plan.new_nodes), WRITE_BATCH):
-                tx.run(nodes_query, rows=plan.new_nodes[at : at + WRITE_BATCH]).consume()
+            # The importer's batches (rows and text bounded: Bolt refuses 16 MiB messages).
+            for batch in _write_batches(plan.new_nodes):
+                tx.run(nodes_query, rows=batch).consume()
             nodes_done = time.perf_counter()
-            for at in range(0, len(plan.new_relationships), WRITE_BATCH):
-                batch = plan.new_relationships[at : at + WRITE_BATCH]
+            for batch in _write_batches(plan.new_relationships):
                 tx.run(rels_query, rows=batch).consume()
             rels_done = time.perf_counter()
             tx.commit()

@@ -2,9 +2,12 @@
 
     crimegraph generate --size S --seed 1 --output /tmp/cg-s            # CSV, one file a label
     crimegraph generate --size M --seed 1 --output /tmp/cg-m.ftm.jsonl --format ftm
+    crimegraph generate --size L --seed 1 --output /data/cg-l --format admin  # neo4j-admin
 
-Writes a deterministic dataset in the import format (docs/import-format.md): the same size
-and seed give byte-identical output. Sizes (nodes / relationships, within a few percent):
+Writes a deterministic dataset in the import format (docs/import-format.md): CSV per label
+and type, FtM JSON lines with the `crimegraph` key, or the neo4j-admin layout (with the
+derived properties, for `neo4j-admin database import`: how L goes into Neo4j). The same
+size and seed give byte-identical output. Sizes (nodes / relationships, within a few percent):
 XS 500 / 2,500 (tests), S 10k / 50k, M 100k / 1M, L 1M / 10M.
 
 The world it describes:
@@ -51,8 +54,8 @@ from typing import IO, Any, Protocol
 
 from graph.errors import InvalidInput
 from graph.export import FTM_EXTENSION
-from graph.model import Model, load_model
-from graph.text import MONTHS, slug, stable_id
+from graph.model import Model, load_model, parse_partial_date, store_value
+from graph.text import MONTHS, search_text, slug, stable_id
 
 SIZES: dict[str, tuple[int, int]] = {
     "XS": (500, 2_500),
@@ -60,7 +63,7 @@ SIZES: dict[str, tuple[int, int]] = {
     "M": (100_000, 1_000_000),
     "L": (1_000_000, 10_000_000),
 }
-FORMATS = ("csv", "ftm")
+FORMATS = ("csv", "ftm", "admin")
 PROVENANCE_COLUMNS = ("source_ids", "quote", "quotes", "confidence", "reliability", "credibility")
 RETRIEVED = "2026-07-01"  # fixed, so the output does not depend on the day it is generated
 FIRST_DAY = date(2018, 1, 1)
@@ -328,6 +331,115 @@ class _CsvSink:
         for name in self.files:
             total += (self.directory / f"{name}.csv").stat().st_size
         return total
+
+
+_ADMIN_DELIMITER = ";"  # generated values never hold it (checked as they are written)
+_ADMIN_KINDS = {"integer": "long", "float": "double", "boolean": "boolean"}
+
+
+class _AdminSink:
+    """nodes.csv and relationships.csv for `neo4j-admin database import full`, the layout
+    `crimegraph export --format csv` writes (graph.export.to_admin_csv), with the derived
+    properties crimegraph's loaders would add (search_text, `<date>_precision`, `<date>_day`),
+    since neo4j-admin computes nothing: the way to load L into Neo4j."""
+
+    def __init__(self, directory: Path, model: Model) -> None:
+        self.directory = directory
+        self.model = model
+        directory.mkdir(parents=True, exist_ok=True)
+        self.labels = {
+            label: _ADMIN_DELIMITER.join(sorted(model.labels_of(label)))
+            for label in model.node_labels
+        }
+        self.dates = {
+            label: [n for n, spec in model.node_properties(label).items() if spec.type == "date"]
+            for label in model.node_labels
+        }
+        node_specs: dict[str, Any] = {}
+        for label in model.node_labels:
+            node_specs.update(model.node_properties(label))
+        rel_specs: dict[str, Any] = {}
+        for rel_type in model.relationship_types:
+            rel_specs.update(model.relationship_properties(rel_type))
+        provenance = {n: model.provenance[n] for n in PROVENANCE_COLUMNS}
+        self.node_columns = self._columns({**node_specs, **provenance}, skip={"id"})
+        self.rel_columns = self._columns({**rel_specs, **provenance}, skip=set())
+        self.nodes_file = (directory / "nodes.csv").open("w", encoding="utf-8", newline="")
+        self.rels_file = (directory / "relationships.csv").open("w", encoding="utf-8", newline="")
+        self.nodes = csv.writer(self.nodes_file, lineterminator="\n")
+        self.rels = csv.writer(self.rels_file, lineterminator="\n")
+        self.nodes.writerow(["id:ID", ":LABEL", *(h for _, h, _ in self.node_columns)])
+        self.rels.writerow(
+            [":START_ID", ":END_ID", ":TYPE", "id", *(h for _, h, _ in self.rel_columns)]
+        )
+
+    @staticmethod
+    def _columns(specs: dict[str, Any], skip: set[str]) -> list[tuple[str, str, bool]]:
+        """(property, header, is a list) for every property, derived ones included."""
+        columns: list[tuple[str, str, bool]] = []
+        for name, spec in sorted(specs.items()):
+            if name in skip:
+                continue
+            if spec.type == "list[string]":
+                columns.append((name, f"{name}:string[]", True))
+            elif spec.type in _ADMIN_KINDS:
+                columns.append((name, f"{name}:{_ADMIN_KINDS[spec.type]}", False))
+            else:
+                columns.append((name, name, False))
+            if spec.type == "date":
+                columns.append((f"{name}_precision", f"{name}_precision", False))
+                columns.append((f"{name}_day", f"{name}_day:date", False))
+        return columns
+
+    @staticmethod
+    def _cell(value: Any, is_list: bool) -> str:
+        if value is None:
+            return ""
+        if is_list:
+            if any(_ADMIN_DELIMITER in v for v in value):
+                raise InvalidInput(f"a generated list value holds {_ADMIN_DELIMITER!r}: {value}")
+            return _ADMIN_DELIMITER.join(value)
+        return str(value)
+
+    def node(self, label: str, props: dict[str, Any]) -> None:
+        values = dict(props)
+        values["search_text"] = search_text(str(props["name"]), props.get("aliases"))
+        for name in self.dates[label]:
+            if props.get(name):
+                store_value(name, parse_partial_date(props[name]), values)
+        self.nodes.writerow(
+            [
+                props["id"],
+                self.labels[label],
+                *(self._cell(values.get(n), is_list) for n, _, is_list in self.node_columns),
+            ]
+        )
+
+    def rel(self, rel_type: str, from_id: str, to_id: str, props: dict[str, Any]) -> None:
+        self.rels.writerow(
+            [
+                from_id,
+                to_id,
+                rel_type,
+                props["id"],
+                *(self._cell(props.get(n), is_list) for n, _, is_list in self.rel_columns),
+            ]
+        )
+
+    def close(self) -> int:
+        self.nodes_file.close()
+        self.rels_file.close()
+        (self.directory / "README.txt").write_text(
+            "crimegraph generate: a synthetic dataset in the neo4j-admin layout.\n\n"
+            "Import into a new Neo4j 5 database (stopped, empty or absent), from this directory:\n\n"
+            "  neo4j-admin database import full --nodes=nodes.csv "
+            "--relationships=relationships.csv \\\n"
+            f"    --array-delimiter='{_ADMIN_DELIMITER}' --multiline-fields=true <database>\n\n"
+            "then start crimegraph against it (CRIMEGRAPH_NEO4J_URI=...): it applies its schema\n"
+            "(constraints and indexes) at start.\n",
+            encoding="utf-8",
+        )
+        return sum((self.directory / n).stat().st_size for n in ("nodes.csv", "relationships.csv"))
 
 
 class _NullSink:
@@ -1716,6 +1828,8 @@ def generate(
         sink, manifest_path = _NullSink(), None
     elif fmt == "csv":
         sink, manifest_path = _CsvSink(output, model), output / "manifest.json"
+    elif fmt == "admin":
+        sink, manifest_path = _AdminSink(output, model), output / "manifest.json"
     else:
         sink = _FtmSink(output, model)
         manifest_path = output.with_name(output.name + ".manifest.json")

@@ -99,9 +99,12 @@ def test_the_output_imports_cleanly(xs: Path, imported: tuple[Store, ImportResul
     assert all("Facility" in found[f] for f in probes["super_prisons"])
 
 
-def test_the_ftm_output_reads_as_the_same_records(tmp_path: Path, model: Model) -> None:
-    path = tmp_path / "xs.ftm.jsonl"
-    manifest = generate("XS", 7, path, "ftm").manifest()
+@pytest.mark.parametrize("fmt", ["ftm", "admin"])
+def test_other_formats_read_as_the_same_records(tmp_path: Path, model: Model, fmt: str) -> None:
+    """FtM JSON lines, and the neo4j-admin layout (how L goes into Neo4j), hold the same
+    records as the CSV files, without a problem."""
+    path = tmp_path / ("xs.ftm.jsonl" if fmt == "ftm" else "xs-admin")
+    manifest = generate("XS", 7, path, fmt).manifest()
     parsed = read_import(path, model)
     assert not parsed.problems
     assert Counter(n.label for n in parsed.nodes) == Counter(manifest["labels"])

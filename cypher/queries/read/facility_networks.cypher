@@ -1,7 +1,7 @@
 // name: facility_networks
 // mode: read
 // description: How criminal networks connect to one facility: each known kind of connection with its evidence path, searched from the facility.
-// param facility_id: STRING = "facility-la-sante-prison-4c1e2f0a"
+// param facility_id: STRING = "facility-la-sante-prison-c278fec2"
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
 // param max_credibility: INTEGER = 6
