@@ -196,6 +196,8 @@ def neighbourhood(store: Store, start_id: str, depth: int, flt: LinkFilter, limi
     start = require_entity(store, start_id)
     seen = {start_id}
     links: dict[str, Link] = {}
+    # Every entity entered arrives as the neighbour of a kept link, with its name and labels.
+    refs: dict[str, EntityRef] = {start_id: start}
     frontier = [start_id]
     truncated = False
     for _ in range(depth):
@@ -209,15 +211,21 @@ def neighbourhood(store: Store, start_id: str, depth: int, flt: LinkFilter, limi
                     truncated = True
                     break
                 links[row["id"]] = Link.from_row(row)
-            if row["neighbor_id"] not in seen:
-                seen.add(row["neighbor_id"])
-                next_frontier.append(row["neighbor_id"])
+            neighbour = row["neighbor_id"]
+            if neighbour not in seen:
+                seen.add(neighbour)
+                next_frontier.append(neighbour)
+                refs[neighbour] = EntityRef(
+                    id=neighbour,
+                    name=row.get("neighbor_name") or neighbour,
+                    labels=tuple(sorted(row.get("neighbor_labels") or ())),
+                    date=row.get("neighbor_date"),
+                    date_precision=row.get("neighbor_date_precision"),
+                )
         if truncated:
             break
         frontier = next_frontier
     ids = sorted({i for link in links.values() for i in (link.from_id, link.to_id)} | {start_id})
-    refs = entities(store, ids)
-    refs[start_id] = start
     return Subgraph([refs[i] for i in ids if i in refs], list(links.values()), truncated)
 
 
