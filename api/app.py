@@ -147,6 +147,7 @@ def create_app(
                     )
             yield
         finally:
+            app.state.security.audit_log.close()  # syncs the last records
             store.close()
             engine.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 
 from api.errors import ErrorResponse
@@ -35,16 +36,22 @@ class GraphState:
         return self.store
 
 
-def get_graph(request: Request) -> GraphState:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, and those hops were most of a small request's time (benchmarks/README.md).
+
+
+async def get_graph(request: Request) -> GraphState:
     graph: GraphState = request.app.state.graph
     return graph
 
 
-def get_store(graph: Annotated[GraphState, Depends(get_graph)]) -> Store:
-    return graph.ready_store()
+async def get_store(graph: Annotated[GraphState, Depends(get_graph)]) -> Store:
+    if graph.store.schema_applied:
+        return graph.store
+    return await anyio.to_thread.run_sync(graph.ready_store)  # DDL over the network
 
 
-def get_queries(request: Request) -> QuerySet:
+async def get_queries(request: Request) -> QuerySet:
     queries: QuerySet = request.app.state.queries
     return queries
 
@@ -67,7 +74,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_model(request: Request) -> Model:
+async def get_model(request: Request) -> Model:
     model: Model = request.app.state.model
     return model
 

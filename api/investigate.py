@@ -69,7 +69,7 @@ ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}
 INCIDENT_LABELS = ("Attack", "Escape", "Arrest", "Seizure", "Operation")
 
 
-def grade_filter(
+async def grade_filter(
     min_confidence: Annotated[
         int, Query(ge=0, le=100, description="only links with at least this confidence")
     ] = 0,
@@ -85,7 +85,7 @@ def grade_filter(
     return LinkFilter.build((), min_confidence, min_grade)
 
 
-def link_filter(
+async def link_filter(
     model: ModelDep,
     grades: Annotated[LinkFilter, Depends(grade_filter)],
     types: Annotated[

@@ -192,6 +192,11 @@ class SecurityState:
                 self._keys = KeyStore(store, ttl=self.settings.key_cache_seconds)
             return self._keys
 
+    def cached_principal(self, token: str) -> Principal | None:
+        """The principal of a token whose key is in the lookup cache (no I/O), else None."""
+        keys = self._keys
+        return keys.authenticate_cached(token) if keys is not None else None
+
 
 class RoleRequirement:
     """A route's declared role, as a dependency: returns the request's principal, raises
@@ -257,7 +262,7 @@ AnalystDep = Annotated[Principal, Depends(require(Role.ANALYST))]
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
-def get_security(request: Request) -> SecurityState:
+async def get_security(request: Request) -> SecurityState:
     state: SecurityState = request.app.state.security
     return state
 
@@ -495,7 +500,10 @@ class SecurityMiddleware:
                     f"retry after {retry_after(wait)} s",
                     retry_after=retry_after(wait),
                 )
-            ctx.principal = await anyio.to_thread.run_sync(_authenticate, state, token)
+            # A key seen within key_cache_seconds is checked here, without a thread hop.
+            ctx.principal = state.cached_principal(token) or await anyio.to_thread.run_sync(
+                _authenticate, state, token
+            )
         except Unauthenticated as exc:
             ctx.auth_failure = exc.reason
             ctx.denied_reason = exc.reason
@@ -589,7 +597,9 @@ def install_security(
         return store
 
     state = SecurityState(
-        settings, audit_log or AuditLog(settings.audit_path), store_provider or app_store
+        settings,
+        audit_log or AuditLog(settings.audit_path, sync_interval=settings.audit_sync_seconds),
+        store_provider or app_store,
     )
     if refuse_undeclared:
         state.route_check = lambda: routes_without_role(app, allow=allowed)

@@ -53,10 +53,12 @@ class Raw:
         values = dict(params)
         if any(p.name in HANDLING_PARAMS for p in query.params):
             values.update(handling_all=True, handling_codes=[])
-        records, _, _ = self.driver.execute_query(
+        records, _, keys = self.driver.execute_query(
             query.body, values, database_=self.database, routing_=neo4j.RoutingControl.READ
         )
-        return [record.data() for record in records]
+        # The fastest conversion of plain rows, the one graph.store uses (Record.data() costs
+        # ten times as much): the ratio is then the layer's cost, not a slower idiom's.
+        return [dict(zip(keys, record, strict=True)) for record in records]
 
 
 # --- the raw versions of graph.links and graph.analytics, line for line -------------------
@@ -93,8 +95,7 @@ def raw_neighbourhood(raw: Raw, start: str, depth: int, flt: LinkFilter, limit: 
 
 def raw_paths(raw: Raw, a: str, b: str, max_hops: int, flt: LinkFilter) -> int:
     """graph.links.shortest_paths with the driver: the same queries in the same order."""
-    ends = raw_entities(raw, [a])
-    ends.update(raw_entities(raw, [b]))
+    ends = raw_entities(raw, [a, b])
     if len(ends) < 2 or not flt.admits(ends[b]["date"]):
         raise NotFound(b)
     both = flt.admits(ends[a]["date"])
@@ -136,8 +137,7 @@ def raw_paths(raw: Raw, a: str, b: str, max_hops: int, flt: LinkFilter) -> int:
         for head in chains(forward, middle, a)
         for tail in chains(backward, middle, b)
     ][:10]
-    raw_entities(raw, sorted({n for p in paths for n in p}))
-    return len(paths)
+    return len(paths)  # the entities on them came with the rows that entered them
 
 
 def raw_network_facilities(raw: Raw, network: str, flt: LinkFilter) -> int:

@@ -50,7 +50,7 @@ import httpx
 
 from benchmarks.paths import Raw, questions
 from graph.auth import KeyStore, Role
-from graph.engine import EngineHandle
+from graph.engine import EngineHandle, resolve_heap
 from graph.errors import NotFound
 from graph.generate import SIZES, generate
 from graph.links import LinkFilter, neighbourhood, shortest_paths
@@ -687,8 +687,9 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any], command: str) 
         f"({info['cpu']}, {info['cores_logical']} logical cores, {info['ram_gb']} GB RAM, "
         f"Python {info['python']}, arcadedb-embedded {info['arcadedb_embedded']}, "
         f"neo4j driver {info['neo4j_driver']}). Engine: {results[0].get('engine', '?')}, "
-        "embedded (default heap 1g; where an import cannot complete with it, the table says so "
-        "and the size is measured again with more). Load average (1 min) before/after each "
+        f"embedded (default heap `{info['default_heap']}` = {info['heap']} here; where an "
+        "import cannot complete with it, the table says so and the size is measured again "
+        "with more). Load average (1 min) before/after each "
         "size is given: the machine is shared, so compare ratios (measured side by side) more "
         "than absolutes.",
         "",
@@ -857,6 +858,8 @@ def main() -> None:
     sizes = args.size or ["S"]
     args.out.mkdir(parents=True, exist_ok=True)
     info = machine()
+    info["default_heap"], args.heap = args.heap, resolve_heap(args.heap)
+    info["heap"] = args.heap
     results = []
     for size in sizes:
         result = run_size(size, args)

@@ -74,13 +74,36 @@ def _process_alive(pid: int) -> bool:
     return state != "Z"
 
 
+AUTO_HEAP_MIN_MB = 1024
+AUTO_HEAP_MAX_MB = 8192
+
+
+def machine_memory_mb() -> int:
+    """Physical memory, or the cgroup (container) limit when that is lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with contextlib.suppress(OSError, ValueError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            total = min(total, int(limit))
+    return total // (1024 * 1024)
+
+
+def resolve_heap(heap: str, memory_mb: int | None = None) -> str:
+    """The -Xmx of the engine: `auto` is a quarter of the machine's memory, within
+    AUTO_HEAP_MIN_MB..AUTO_HEAP_MAX_MB (the JVM's own default is also a quarter)."""
+    if heap != "auto":
+        return heap
+    quarter = (machine_memory_mb() if memory_mb is None else memory_mb) // 4
+    return f"{min(max(quarter, AUTO_HEAP_MIN_MB), AUTO_HEAP_MAX_MB)}m"
+
+
 class EmbeddedEngine:
     """The ArcadeDB server process that belongs to one data dir."""
 
     def __init__(self, data_dir: Path, database: str, heap: str, start_timeout: float) -> None:
         self.data_dir = data_dir.expanduser().resolve()
         self.database = database
-        self.heap = heap
+        self.heap = resolve_heap(heap)
         self.start_timeout = start_timeout
         self.state_file = self.data_dir / "engine.json"
         self.credentials_file = self.data_dir / "credentials.json"

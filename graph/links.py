@@ -191,6 +191,17 @@ def _expand(store: Store, ids: list[str], flt: LinkFilter, cap: int) -> list[Row
     return store.run("expand_frontier", {"ids": ids, **flt.params(), "limit": cap})
 
 
+def _neighbour_ref(row: Row) -> EntityRef:
+    """The entity an expand_frontier row enters, from the row itself (no second lookup)."""
+    return EntityRef(
+        id=row["neighbor_id"],
+        name=row.get("neighbor_name") or row["neighbor_id"],
+        labels=tuple(sorted(row.get("neighbor_labels") or ())),
+        date=row.get("neighbor_date"),
+        date_precision=row.get("neighbor_date_precision"),
+    )
+
+
 def neighbourhood(store: Store, start_id: str, depth: int, flt: LinkFilter, limit: int) -> Subgraph:
     """Entities within `depth` hops and the links between them, at most `limit` links."""
     start = require_entity(store, start_id)
@@ -215,13 +226,7 @@ def neighbourhood(store: Store, start_id: str, depth: int, flt: LinkFilter, limi
             if neighbour not in seen:
                 seen.add(neighbour)
                 next_frontier.append(neighbour)
-                refs[neighbour] = EntityRef(
-                    id=neighbour,
-                    name=row.get("neighbor_name") or neighbour,
-                    labels=tuple(sorted(row.get("neighbor_labels") or ())),
-                    date=row.get("neighbor_date"),
-                    date_precision=row.get("neighbor_date_precision"),
-                )
+                refs[neighbour] = _neighbour_ref(row)
         if truncated:
             break
         frontier = next_frontier
@@ -232,14 +237,19 @@ def neighbourhood(store: Store, start_id: str, depth: int, flt: LinkFilter, limi
 Tree = dict[str, list[tuple[str, Link]]]  # entity -> (neighbour one hop nearer the root, link)
 
 
-def _bfs_level(store: Store, frontier: list[str], tree: Tree, flt: LinkFilter) -> Tree:
+def _bfs_level(
+    store: Store, frontier: list[str], tree: Tree, flt: LinkFilter, refs: dict[str, EntityRef]
+) -> Tree:
     """One breadth-first level: entities not yet in the tree, each with every link that
-    reaches it from the frontier (several links: several shortest paths)."""
+    reaches it from the frontier (several links: several shortest paths). Entities entered
+    are added to refs."""
     level: Tree = defaultdict(list)
     for row in _expand(store, frontier, flt, FRONTIER_CAP):
         neighbour = row["neighbor_id"]
         if neighbour not in tree:  # reached at an earlier level: not on a shortest path
             level[neighbour].append((row["node_id"], Link.from_row(row)))
+            if neighbour not in refs:
+                refs[neighbour] = _neighbour_ref(row)
     return level
 
 
@@ -267,8 +277,12 @@ def shortest_paths(
             "from and to are the same entity",
             details=[{"field": "query.to", "message": "must differ from from"}],
         )
-    start = require_entity(store, from_id)
-    target = require_entity(store, to_id)
+    # Both ends in one lookup; every entity entered later arrives with its name and labels.
+    refs = entities(store, [from_id, to_id])
+    for end in (from_id, to_id):
+        if end not in refs:
+            raise visibility.entity_not_found(store, end)  # unknown or hidden: one answer
+    start, target = refs[from_id], refs[to_id]
     missing = NotFound(
         f"no path from {from_id!r} to {to_id!r} within {max_hops} hop(s) with these filters"
     )
@@ -286,12 +300,12 @@ def shortest_paths(
         if not ahead or not behind or meeting:
             break
         if not both_ways or len(ahead) <= len(behind):
-            level = _bfs_level(store, ahead, forward, flt)
+            level = _bfs_level(store, ahead, forward, flt, refs)
             forward.update(level)
             ahead = list(level)
             meeting = [n for n in level if n in backward]
         else:
-            level = _bfs_level(store, behind, backward, flt)
+            level = _bfs_level(store, behind, backward, flt, refs)
             backward.update(level)
             behind = list(level)
             meeting = [n for n in level if n in forward]
@@ -309,7 +323,6 @@ def shortest_paths(
                     )
 
     paths = list(islice(joined(), max_paths))
-    refs = entities(store, sorted({n for nodes, _ in paths for n in nodes}))
     return [
         EvidencePath(tuple(refs[n] for n in nodes), tuple(links))
         for nodes, links in sorted(paths, key=lambda p: [link.id for link in p[1]])

@@ -33,7 +33,13 @@ class Settings(BaseSettings):
         Path.home() / ".local" / "share" / "crimegraph",
         description="where the embedded engine keeps its data, port and credentials",
     )
-    engine_heap: str = Field("1g", description="max Java heap of the embedded engine")
+    engine_heap: str = Field(
+        "auto",
+        pattern=r"^(auto|[1-9][0-9]*[mMgG])$",
+        description="max Java heap of the embedded engine: a size (512m, 4g) or auto, a "
+        "quarter of this machine's memory between 1g and 8g (an import is one transaction, "
+        "held in the heap: 1M relationships need about 4g)",
+    )
     engine_database: str = Field("crimegraph", description="database name on the embedded engine")
     engine_start_timeout: float = Field(90.0, description="seconds to wait for the engine")
 
@@ -66,6 +72,14 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(120, ge=1, description="requests a key may send at once")
     audit_dir: Path | None = Field(
         None, description="where the append-only audit log is written (default data_dir/audit)"
+    )
+    audit_sync_seconds: float = Field(
+        0.1,
+        ge=0,
+        le=10,
+        description="the API fsyncs its audit log at most this often (0 = after every record); "
+        "records reach the file at once and survive a crash of crimegraph, a power loss can "
+        "lose this much",
     )
 
     @property

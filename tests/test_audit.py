@@ -13,6 +13,7 @@ import pytest
 from graph import audit
 from graph.audit import GENESIS, AuditLog, read_records, verify
 from graph.cli import main
+from graph.errors import AuditUnavailable
 
 
 def entry(n: int, **extra: Any) -> dict[str, Any]:
@@ -44,6 +45,52 @@ def test_records_chain_from_genesis_and_verify(tmp_path: Path) -> None:
     result = verify(path)
     assert result.ok and result.records == 5 and result.head_hash == records[-1]["hash"]
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_background_sync_writes_records_at_once_and_syncs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "audit.jsonl"
+    synced = threading.Event()
+    real_fsync = audit.os.fsync
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        synced.set()
+
+    monkeypatch.setattr(audit.os, "fsync", fsync)
+    log = AuditLog(path, sync_interval=0.01)
+    log.append(entry(1))
+    # On disk for every reader (and a crash of this process) before any fsync returns.
+    assert json.loads(lines(path)[0])["n"] == 1
+    assert synced.wait(5), "the background thread never synced the record"
+    synced.clear()
+    log.close()
+    log.append(entry(2))  # a closed log reopens: an app started again in the same process
+    log.close()  # the last records are synced on close, not left to the thread
+    assert synced.is_set()
+    assert verify(path).records == 2
+
+
+def test_a_failed_background_sync_refuses_the_next_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, sync_interval=60)  # only the test's own _sync_now syncs
+    log.append(entry(1))
+
+    def broken(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(audit.os, "fsync", broken)
+    log.append(entry(2))
+    log._sync_now()  # what the thread does after the interval
+    with pytest.raises(AuditUnavailable, match="Input/output error"):
+        log.append(entry(3))
+    monkeypatch.undo()
+    log.append(entry(4))  # the disk is back: records chain on
+    log.close()
+    assert [r["n"] for r in read_records(path, limit=10)[0]] == [4, 2, 1]
 
 
 @pytest.mark.parametrize(

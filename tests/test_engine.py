@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from neo4j import GraphDatabase
+from pydantic import ValidationError
 
-from graph.engine import EmbeddedEngine, EngineHandle
+from graph.engine import EmbeddedEngine, EngineHandle, resolve_heap
 from graph.settings import REPO_ROOT, Settings
 from tests.conftest import arcadedb_only
 
@@ -27,6 +29,20 @@ def test_the_session_engine_is_local_bounded_and_its_secrets_private(
     state = json.loads((settings.data_dir / "engine.json").read_text())
     assert f":{state['bolt_port']}" in engine.connection.uri
     assert "MAXRAM=512.00MB" in (settings.data_dir / "engine.log").read_text()
+
+
+def test_the_automatic_heap_is_a_quarter_of_memory_within_bounds() -> None:
+    assert resolve_heap("auto", memory_mb=16 * 1024) == "4096m"
+    assert resolve_heap("auto", memory_mb=2 * 1024) == "1024m"  # small machines: still 1g
+    assert resolve_heap("auto", memory_mb=256 * 1024) == "8192m"  # big ones: bounded
+    assert resolve_heap("3g") == "3g"
+    assert EmbeddedEngine(Path("/nonexistent"), "db", "auto", 1).heap.endswith("m")
+
+
+def test_a_heap_setting_is_a_size_or_auto(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRIMEGRAPH_ENGINE_HEAP", "lots")
+    with pytest.raises(ValidationError, match="engine_heap"):
+        Settings()
 
 
 def test_a_second_process_reuses_the_running_engine(

@@ -142,3 +142,19 @@ def test_every_read_query_runs_with_its_header_examples(seeded_store: Store) -> 
                     assert value in known_ids, (
                         f"{query.name}: {param.name}={value!r} is not in the seed"
                     )
+
+
+def test_rows_are_converted_as_record_data_would() -> None:
+    from datetime import date
+
+    import neo4j
+    from neo4j.time import Date
+
+    from graph.store import record_row, to_python
+
+    values = {"id": "x", "n": 3, "day": Date(2024, 4, 12), "tags": ["a", Date(2024, 1, 2)]}
+    record = neo4j.Record(values)
+    row = record_row(record.keys(), record)
+    assert row == to_python(record.data())
+    assert row == {"id": "x", "n": 3, "day": "2024-04-12", "tags": ["a", "2024-01-02"]}
+    assert date.fromisoformat(row["day"]) == date(2024, 4, 12)
