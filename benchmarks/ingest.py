@@ -8,9 +8,10 @@ The engine of DIR must be running (benchmarks.run starts a fresh one for every r
   full, one write transaction through graph.store);
 - `raw`: the same rows written with the neo4j driver directly: the file read by the same
   reader (untimed validation builds the rows, with the same derived properties), then the
-  generated `create_nodes` and `upsert_relationships` statements (UNWIND ... CREATE for
-  nodes, UNWIND ... MATCH ... MERGE for relationships) in the same batches in one
-  explicit transaction, with no named-query layer, no checks and no bookkeeping.
+  same generated statements as ours (`create_nodes_<schema>`: UNWIND ... CREATE;
+  `create_relationships_<type>`: UNWIND ... MATCH ... CREATE unless present) in the same
+  batches in one explicit transaction, with no named-query layer, no checks and no
+  bookkeeping.
 
 Timings are wall-clock seconds; nodes/s and relationships/s come from the moments the last
 node batch and the last relationship batch were written (the commit is counted apart).
@@ -32,15 +33,16 @@ from typing import Any
 from neo4j import GraphDatabase
 
 from graph.engine import EngineHandle
-from graph.imports import (
+from graph.imports import (  # the same statements and batches as ours
     ImportOptions,
     ImportSource,
+    _by_query,
+    _write_batches,
     dataset_id_for,
     read_import,
     run_import,
     validate_import,
 )
-from graph.imports import _write_batches as _write_batches  # the same batches as ours
 from graph.model import load_model
 from graph.service import load_queries
 from graph.settings import Settings
@@ -99,8 +101,7 @@ def raw(store: Store, data: Path) -> dict[str, Any]:
     plan = validate_import(
         parsed, model, store, ImportOptions(), dataset_id_for(source.sha256, ImportOptions())
     )
-    nodes_query = store.queries["create_nodes"].body
-    rels_query = store.queries["upsert_relationships"].body
+    queries = store.queries
     conn = store.connection
     driver = GraphDatabase.driver(conn.uri, auth=conn.write_auth)
     try:
@@ -108,11 +109,13 @@ def raw(store: Store, data: Path) -> dict[str, Any]:
         with driver.session(database=conn.database) as session:
             tx = session.begin_transaction(timeout=36_000)
             # The importer's batches (rows and text bounded: Bolt refuses 16 MiB messages).
-            for batch in _write_batches(plan.new_nodes):
-                tx.run(nodes_query, rows=batch).consume()
+            for name, rows in _by_query("create_nodes", plan.new_nodes).items():
+                for batch in _write_batches(rows):
+                    tx.run(queries[name].body, rows=batch).consume()
             nodes_done = time.perf_counter()
-            for batch in _write_batches(plan.new_relationships):
-                tx.run(rels_query, rows=batch).consume()
+            for name, rows in _by_query("create_relationships", plan.new_relationships).items():
+                for batch in _write_batches(rows):
+                    tx.run(queries[name].body, rows=batch).consume()
             rels_done = time.perf_counter()
             tx.commit()
         end = time.perf_counter()

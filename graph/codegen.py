@@ -76,26 +76,32 @@ def render_upsert_nodes(model: Model) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_create_nodes(model: Model) -> str:
-    """CREATE for nodes known to be new (imports check first): on ArcadeDB a MERGE on
-    several labels scans the label inside a transaction, so a large import must not MERGE."""
-    example = '[{"id": "person-mohamed-amra-00000000", "label": "Person", "props": {"name": "Mohamed Amra"}}]'
+CREATE_NODES_DIR = Path("cypher") / "queries" / "write" / "create_nodes"
+
+
+def create_nodes_query(label: str) -> str:
+    """The name of the query that creates new nodes of one schema."""
+    return f"create_nodes_{label.lower()}"
+
+
+def render_create_nodes(model: Model, label: str) -> str:
+    """CREATE, one query per schema, for nodes known to be new (imports check first): on
+    ArcadeDB a MERGE on several labels scans the label inside a transaction, and choosing
+    the labels per row (one FOREACH per schema) slows the writes down (benchmarks/README.md)."""
+    example = '[{"id": "entity-x-00000000", "props": {"id": "entity-x-00000000", "name": "X"}}]'
+    labels = ":".join(model.labels_of(label))
     lines = [
         GENERATED,
-        "// name: create_nodes",
+        f"// name: {create_nodes_query(label)}",
         "// mode: write",
-        "// description: Create new nodes, each with all the labels of its model schema (ids must be new).",
+        f"// description: Create new {label} nodes, with all the labels of the schema (ids must be new).",
         f"// param rows: LIST<MAP> = {example}",
         "// The unique constraint on Entity.id refuses an id that exists, failing the transaction.",
         "UNWIND $rows AS row",
+        f"CREATE (n:{labels})",
+        "SET n = row.props",
+        "RETURN count(n) AS rows",
     ]
-    for label in model.node_labels:
-        labels = ":".join(model.labels_of(label))
-        lines.append(
-            f"FOREACH (_ IN CASE WHEN row.label = '{label}' THEN [1] ELSE [] END |\n"
-            f"  CREATE (n:{labels}) SET n = row.props)"
-        )
-    lines.append("RETURN count(row) AS rows")
     return "\n".join(lines) + "\n"
 
 
@@ -121,6 +127,49 @@ def render_upsert_relationships(model: Model) -> str:
             f"  MERGE (a)-[r:{rel_type} {{id: row.id}}]->(b) SET r += row.props)"
         )
     lines.append("RETURN count(row) AS rows")
+    return "\n".join(lines) + "\n"
+
+
+CREATE_RELATIONSHIPS_DIR = Path("cypher") / "queries" / "write" / "create_relationships"
+
+
+def create_relationships_query(rel_type: str) -> str:
+    """The name of the query that creates new relationships of one type."""
+    return f"create_relationships_{rel_type.lower()}"
+
+
+def render_create_relationships(model: Model, rel_type: str) -> str:
+    """Claim and CREATE, one query per type, for relationships an import checked absent.
+    A relationship's type cannot be a parameter, and choosing it per row (one FOREACH per
+    type, as upsert_relationships does) made ArcadeDB write 2.3 times slower than a query
+    per type (benchmarks/README.md)."""
+    root = model.root_label
+    example = (
+        f'[{{"id": "{rel_type.lower()}-x-00000000", "from": "entity-a-00000000", '
+        '"to": "entity-b-00000000", "props": {"confidence": 80}}]'
+    )
+    lines = [
+        GENERATED,
+        f"// name: {create_relationships_query(rel_type)}",
+        "// mode: write",
+        f"// description: Create {rel_type} relationships an import found absent, unless another writer created one since; returns how many were created.",
+        f"// param rows: LIST<MAP> = {example}",
+        "// Writing the ends (to their own id) locks them on Neo4j until commit, so the check",
+        "// sees any relationship committed before; on ArcadeDB a concurrent writer of the same",
+        "// ends fails one transaction at commit. A row whose end is missing or whose id exists",
+        "// is not created: the caller compares the count with the rows it sent.",
+        "UNWIND $rows AS row",
+        f"MATCH (a:{root} {{id: row.from}}), (b:{root} {{id: row.to}})",
+        "SET a.id = a.id, b.id = b.id",
+        "WITH a, b, row",
+        "OPTIONAL MATCH (a)-[existing]->(b)",
+        "WHERE existing.id = row.id",
+        "WITH a, b, row, count(existing) AS found",
+        "WHERE found = 0",
+        f"CREATE (a)-[r:{rel_type}]->(b)",
+        "SET r = row.props, r.id = row.id",
+        "RETURN count(r) AS rows",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -294,8 +343,19 @@ def generated_files(model: Model, repo_root: Path) -> dict[Path, str]:
         / "queries"
         / "write"
         / "upsert_relationships.cypher": render_upsert_relationships(model),
-        repo_root / "cypher" / "queries" / "write" / "create_nodes.cypher": render_create_nodes(
-            model
-        ),
         repo_root / "docs" / "model.md": render_docs(model),
+        **{
+            repo_root / CREATE_NODES_DIR / f"{create_nodes_query(label)}.cypher": (
+                render_create_nodes(model, label)
+            )
+            for label in model.node_labels
+        },
+        **{
+            repo_root
+            / CREATE_RELATIONSHIPS_DIR
+            / f"{create_relationships_query(rel_type)}.cypher": (
+                render_create_relationships(model, rel_type)
+            )
+            for rel_type in model.relationship_types
+        },
     }

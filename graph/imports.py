@@ -42,6 +42,7 @@ from followthemoney import model as ftm_model
 from followthemoney.schema import Schema
 
 from graph import visibility
+from graph.codegen import create_nodes_query, create_relationships_query
 from graph.errors import Conflict, ConstraintViolation, InvalidInput, NotFound, SeedDataError
 from graph.export import (
     FTM_EXTENSION,
@@ -1471,6 +1472,18 @@ def list_datasets(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     return [_dataset_view(row) for row in store.run("datasets", {"limit": limit})]
 
 
+def _by_query(query: str, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows by the generated query that creates them, in the order of first appearance."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if query == "create_nodes":
+            name = create_nodes_query(row["label"])
+        else:
+            name = create_relationships_query(row["type"])
+        grouped.setdefault(name, []).append(row)
+    return grouped
+
+
 def write_plan(
     store: Store,
     plan: ImportPlan,
@@ -1480,7 +1493,7 @@ def write_plan(
 ) -> None:
     """Everything in ONE transaction: the Dataset record, new nodes (CREATE: they were
     checked absent), provenance of stored nodes, then relationships (those checked absent
-    are claimed first: still absent, ends locked). A step that does not reach every row it
+    are created only if still absent, ends locked: create_relationships). A step that does not reach every row it
     was given rolls the whole import back with Conflict, as does a write that meets
     concurrent writers (WriteConflict, or ConstraintViolation for an id created meanwhile):
     the plan is stale, and run_import validates again."""
@@ -1489,14 +1502,17 @@ def write_plan(
     for query, rows, kind in (
         ("create_nodes", plan.new_nodes, "nodes"),
         ("add_node_provenance", plan.known_nodes, "nodes"),
-        ("upsert_relationships", plan.new_relationships, "relationships"),
+        ("create_relationships", plan.new_relationships, "relationships"),
         ("add_relationship_provenance", plan.known_relationships, "relationships"),
     ):
+        if query in ("create_nodes", "create_relationships"):
+            # One query per schema or type (graph.codegen), each with its own batches.
+            for name, typed in _by_query(query, rows).items():
+                for batch in _write_batches(typed):
+                    steps.append(WriteStep(name, {"rows": batch}))
+                    kinds.append(kind)
+            continue
         for batch in _write_batches(rows):
-            if query == "upsert_relationships":
-                claims = [{"id": r["id"], "from": r["from"], "to": r["to"]} for r in batch]
-                steps.append(WriteStep("claim_new_relationships", {"rows": claims}))
-                kinds.append("claim")
             steps.append(WriteStep(query, {"rows": batch}))
             kinds.append(kind)
     done = {"nodes": 0, "relationships": 0}
@@ -1513,13 +1529,10 @@ def write_plan(
         written = result[0]["rows"] if result else 0
         if written != sent:
             # Raising inside the transaction function rolls the whole import back.
-            changed = "relationships" if kind == "claim" else kind
             raise Conflict(
-                f"{sent - written} {changed} changed in the graph during the import; "
+                f"{sent - written} {kind} changed in the graph during the import; "
                 "nothing was written, try again"
             )
-        if kind == "claim":
-            return
         done[kind] += sent
         message = (
             f"wrote {done['nodes']}/{plan.nodes} nodes, "
