@@ -142,7 +142,8 @@ def raw_paths(raw: Raw, a: str, b: str, max_hops: int, flt: LinkFilter) -> int:
 
 def raw_network_facilities(raw: Raw, network: str, flt: LinkFilter) -> int:
     raw_entities(raw, [network])
-    rows = raw.run("network_facilities", {"network_id": network, **flt.grading_params()})
+    params = {"network_id": network, "types": list(flt.types), **flt.grading_params()}
+    rows = raw.run("network_facilities", params)
     return len(rows)
 
 

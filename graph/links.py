@@ -359,10 +359,13 @@ def network_facility_connections(
     """Connections between networks and facilities, ranked by independent sources."""
     # A question about one network or one facility is searched from it (the general query
     # enumerates every network's patterns first).
+    # Those two answer one row per kind of connection with its shortest path, the number of
+    # paths and all their sources (a large network has thousands of paths).
+    types = {"types": list(flt.types), **flt.grading_params()}
     if network_id and not facility_id:
-        rows = store.run("network_facilities", {"network_id": network_id, **flt.grading_params()})
+        rows = store.run("network_facilities", {"network_id": network_id, **types})
     elif facility_id and not network_id:
-        rows = store.run("facility_networks", {"facility_id": facility_id, **flt.grading_params()})
+        rows = store.run("facility_networks", {"facility_id": facility_id, **types})
     else:
         rows = store.run(
             "network_facility_links",
@@ -379,8 +382,8 @@ def network_facility_connections(
         connection = connections.get(key)
         if connection is None:
             connection = connections[key] = Connection(network=nodes[0], facility=nodes[-1])
-        connection.evidence_paths += 1
-        connection.source_ids |= path.source_ids
+        connection.evidence_paths += row.get("paths", 1)
+        connection.source_ids |= set(row["source_ids"]) if "source_ids" in row else path.source_ids
         known = connection.paths_by_kind.get(row["kind"])
         if known is None or (path.length, [x.id for x in path.links]) < (
             known.length,

@@ -1,6 +1,7 @@
 // name: facility_networks
 // mode: read
 // description: How criminal networks connect to one facility: each known kind of connection with its evidence path, searched from the facility.
+// param types: LIST<STRING> = ["ATTRIBUTED_TO", "OCCURRED_AT", "TARGETED", "PART_OF", "MEMBERSHIP", "DETAINED_AT", "INVOLVED", "SUPPLIER_OF", "SUPPLIED", "RESOLD", "SEIZED", "SEARCHED"]
 // param facility_id: STRING = "facility-la-sante-prison-c278fec2"
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
@@ -36,14 +37,24 @@ CALL {
   RETURN 'supplier_contraband_seized_there' AS kind, net, q
 }
 WITH kind, net, f, reverse(nodes(q)) AS path_nodes, reverse(relationships(q)) AS path_links
-WHERE all(r IN path_links WHERE r.confidence >= $min_confidence
+WHERE all(r IN path_links WHERE type(r) IN $types AND r.confidence >= $min_confidence
           AND r.reliability <= $max_reliability AND r.credibility <= $max_credibility
           AND (r.handling IS NULL OR $handling_all OR r.handling IN $handling_codes))
   AND all(x IN path_nodes WHERE (x.handling IS NULL OR $handling_all OR x.handling IN $handling_codes))
+// One row per kind and network, as in network_facilities: how many paths, all their
+// sources, and the shortest path (ties broken by link ids).
+WITH kind, net, f, path_nodes, path_links,
+     toString(size(path_links)) + ' ' + reduce(s = '', r IN path_links | s + r.id + ' ') AS rank,
+     reduce(s = [], r IN path_links | s + r.source_ids) AS sources
+WITH kind, net, f, count(*) AS paths, min(rank) AS best,
+     collect([rank, path_nodes, path_links]) AS ranked, collect(sources) AS source_lists
+WITH kind, net, f, paths, [x IN ranked WHERE x[0] = best][0] AS shortest,
+     reduce(s = [], l IN source_lists | s + l) AS source_ids
 RETURN kind, net.id AS network_id, net.name AS network_name, f.id AS facility_id, f.name AS facility_name,
-       [n IN path_nodes | {id: n.id, name: n.name, labels: labels(n), date: n.date,
-                           date_precision: n.date_precision}] AS nodes,
-       [r IN path_links | {id: r.id, type: type(r), from_id: startNode(r).id, to_id: endNode(r).id,
+       paths, source_ids,
+       [n IN shortest[1] | {id: n.id, name: n.name, labels: labels(n), date: n.date,
+                            date_precision: n.date_precision}] AS nodes,
+       [r IN shortest[2] | {id: r.id, type: type(r), from_id: startNode(r).id, to_id: endNode(r).id,
          source_ids: r.source_ids, quote: r.quote, confidence: r.confidence,
          reliability: r.reliability, credibility: r.credibility}] AS links
 ORDER BY network_id, facility_id, size(links), kind

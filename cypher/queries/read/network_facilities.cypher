@@ -1,6 +1,7 @@
 // name: network_facilities
 // mode: read
 // description: How one criminal network connects to facilities: each known kind of connection with its evidence path, searched from the network.
+// param types: LIST<STRING> = ["ATTRIBUTED_TO", "OCCURRED_AT", "TARGETED", "PART_OF", "MEMBERSHIP", "DETAINED_AT", "INVOLVED", "SUPPLIER_OF", "SUPPLIED", "RESOLD", "SEIZED", "SEARCHED"]
 // param network_id: STRING = "criminalnetwork-organized-crime-networks-d2d233f5"
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
@@ -35,11 +36,23 @@ CALL {
   RETURN 'supplier_contraband_seized_there' AS kind, f, p
 }
 WITH kind, net, f, p
-WHERE all(r IN relationships(p) WHERE r.confidence >= $min_confidence
+WHERE all(r IN relationships(p) WHERE type(r) IN $types AND r.confidence >= $min_confidence
           AND r.reliability <= $max_reliability AND r.credibility <= $max_credibility
           AND (r.handling IS NULL OR $handling_all OR r.handling IN $handling_codes))
   AND all(x IN nodes(p) WHERE (x.handling IS NULL OR $handling_all OR x.handling IN $handling_codes))
+// One row per kind and facility: how many paths, all their sources, and the shortest path
+// (ties broken by link ids; a space sorts before every character of an id, so comparing
+// the joined ids compares the lists). A large network has thousands of paths, and the
+// engine's cost is per row returned (benchmarks/README.md).
+WITH kind, net, f, p,
+     toString(length(p)) + ' ' + reduce(s = '', r IN relationships(p) | s + r.id + ' ') AS rank,
+     reduce(s = [], r IN relationships(p) | s + r.source_ids) AS sources
+WITH kind, net, f, count(p) AS paths, min(rank) AS best, collect([rank, p]) AS ranked,
+     collect(sources) AS source_lists
+WITH kind, net, f, paths, [x IN ranked WHERE x[0] = best][0][1] AS p,
+     reduce(s = [], l IN source_lists | s + l) AS source_ids
 RETURN kind, net.id AS network_id, net.name AS network_name, f.id AS facility_id, f.name AS facility_name,
+       paths, source_ids,
        [n IN nodes(p) | {id: n.id, name: n.name, labels: labels(n), date: n.date,
                          date_precision: n.date_precision}] AS nodes,
        [r IN relationships(p) | {id: r.id, type: type(r), from_id: startNode(r).id, to_id: endNode(r).id,
