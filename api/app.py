@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -145,8 +146,14 @@ def create_app(
                         "no first API key made (%s): create one with `crimegraph keys create`",
                         exc.message,
                     )
+            # What start-up built lives as long as the process: out of the collector's sight,
+            # a full collection no longer walks it (one took 117 ms in the middle of a
+            # request, the p99 of the link endpoints at M, benchmarks/README.md).
+            gc.collect()
+            gc.freeze()
             yield
         finally:
+            gc.unfreeze()  # an app stopped inside a longer process (tests) can be collected
             app.state.security.audit_log.close()  # syncs the last records
             store.close()
             engine.close()

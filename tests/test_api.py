@@ -174,3 +174,14 @@ def test_the_api_docs_need_no_cdn(client: TestClient) -> None:
     for asset in assets:
         if asset.endswith((".js", ".css")):
             assert client.get(asset).status_code == 200, asset
+
+
+def test_what_start_up_built_is_kept_out_of_full_collections(
+    engine: EngineHandle, settings: Settings
+) -> None:
+    # A full collection that walks the app's start-up objects paused requests for 100 ms.
+    import gc
+
+    with TestClient(create_app(settings)):
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0  # a stopped app can be collected again
