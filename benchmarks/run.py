@@ -1,5 +1,6 @@
-"""Performance at scale (issue 7): every figure of benchmarks/README.md from one command.
+"""Performance at scale: every figure of benchmarks/README.md from one command.
 
+    make install                                  # the venv, on a fresh clone
     .venv/bin/pip install -e '.[bench]'           # scipy and psutil: benchmarks only
     .venv/bin/python -m benchmarks.run --size S --size M --readme
 
@@ -18,8 +19,8 @@ For each size: generate the dataset (`crimegraph generate`, cached under --cache
    `scipy.sparse.csgraph.breadth_first_order` on the same graph;
 5. peak memory (VmHWM) of the engine, the API process and the importing process.
 
-Results go to benchmarks/results/scale-<size>.json and benchmarks/results/scale.md; with
---readme, the tables also replace the marked section of benchmarks/README.md. Never run as a
+Results go to --out (default benchmarks/results/, which is tracked: scale-<size>.json and
+scale.md); with --readme, the tables also replace the marked section of benchmarks/README.md. Never run as a
 test: these machines are shared and noisy, which is why every comparison is side by side.
 """
 
@@ -330,8 +331,11 @@ def link_questions(
         per_round = 3 * statistics.median(spent)
         plan[q.name] = max(5, min(repeat, int(budget / max(per_round, 1e-6))))
         samples[q.name] = {name: [] for name in paths}
-        log(f"warm: {q.name}: {per_round * 1000 / 3:.1f} ms, {plan[q.name]} rounds")
+        log(f"warm-up {q.name}: {per_round * 1000 / 3:.1f} ms a path; {plan[q.name]} rounds")
+    log(f"measuring {len(asked)} questions, three paths each, interleaved")
     for round_ in range(repeat):
+        if round_ and round_ % 10 == 0:
+            log(f"measured round {round_}/{max(plan.values())}")
         for q in asked:
             if round_ >= plan[q.name]:
                 continue
@@ -828,14 +832,18 @@ def main() -> None:
     parser.add_argument(
         "--size", action="append", choices=list(SIZES), help="repeatable; default S"
     )
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument(
         "--cache",
         type=Path,
         default=Path.home() / ".cache" / "crimegraph-bench",
         help="where generated datasets are kept between runs",
     )
-    parser.add_argument("--heap", default=Settings.model_fields["engine_heap"].default)
+    parser.add_argument(
+        "--heap",
+        default=Settings.model_fields["engine_heap"].default,
+        help="engine heap, a size or auto (default: crimegraph's default, auto)",
+    )
     parser.add_argument("--ingest-runs", type=int, help="default 3 up to S, 1 above")
     parser.add_argument(
         "--fallback-heap",
@@ -844,15 +852,26 @@ def main() -> None:
     )
     parser.add_argument("--no-bulk", action="store_true", help="skip ArcadeDB's GraphBatch run")
     parser.add_argument("--repeat", type=int, default=30, help="measured rounds per question")
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured rounds first")
     parser.add_argument(
         "--budget", type=float, default=90.0, help="seconds of measuring per question at most"
     )
-    parser.add_argument("--http-seconds", type=float, default=5.0)
-    parser.add_argument("--http-clients", type=int, default=4)
-    parser.add_argument("--http-rounds", type=int, default=3)
-    parser.add_argument("--ceiling-repeat", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--http-seconds", type=float, default=5.0, help="length of one throughput round"
+    )
+    parser.add_argument(
+        "--http-clients", type=int, default=4, help="concurrent keep-alive client processes"
+    )
+    parser.add_argument("--http-rounds", type=int, default=3, help="rounds per server, alternating")
+    parser.add_argument(
+        "--ceiling-repeat", type=int, default=10, help="runs of scipy's BFS (median)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="where scale-<size>.json and scale.md go (default benchmarks/results, tracked)",
+    )
     parser.add_argument("--readme", action="store_true", help="update benchmarks/README.md")
     args = parser.parse_args()
     sizes = args.size or ["S"]
