@@ -1493,9 +1493,9 @@ def write_plan(
 ) -> None:
     """Everything in ONE transaction: the Dataset record, new nodes (CREATE: they were
     checked absent), provenance of stored nodes, then relationships (those checked absent
-    are created only if still absent, ends locked: create_relationships). A step that does not reach every row it
-    was given rolls the whole import back with Conflict, as does a write that meets
-    concurrent writers (WriteConflict, or ConstraintViolation for an id created meanwhile):
+    are created only if still absent, their ends locked: create_relationships_<type>). A
+    step that does not reach every row it was given rolls the whole import back with
+    Conflict, as does a write that meets concurrent writers (WriteConflict, or ConstraintViolation for an id created meanwhile):
     the plan is stale, and run_import validates again."""
     steps = [WriteStep("save_dataset", record)]
     kinds = ["dataset"]

@@ -358,14 +358,14 @@ def network_facility_connections(
 ) -> list[Connection]:
     """Connections between networks and facilities, ranked by independent sources."""
     # A question about one network or one facility is searched from it (the general query
-    # enumerates every network's patterns first).
-    # Those two answer one row per kind of connection with its shortest path, the number of
-    # paths and all their sources (a large network has thousands of paths).
-    types = {"types": list(flt.types), **flt.grading_params()}
+    # enumerates every network's patterns first), and answered with one row per kind of
+    # connection: its shortest path, the number of paths and all their sources (a large
+    # network has thousands of paths).
+    anchored = {"types": list(flt.types), **flt.grading_params()}
     if network_id and not facility_id:
-        rows = store.run("network_facilities", {"network_id": network_id, **types})
+        rows = store.run("network_facilities", {"network_id": network_id, **anchored})
     elif facility_id and not network_id:
-        rows = store.run("facility_networks", {"facility_id": facility_id, **types})
+        rows = store.run("facility_networks", {"facility_id": facility_id, **anchored})
     else:
         rows = store.run(
             "network_facility_links",

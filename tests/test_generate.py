@@ -19,7 +19,7 @@ from graph.cli import main
 from graph.errors import NotFound
 from graph.generate import SIZES, generate
 from graph.imports import ImportResult, ImportSource, read_import, run_import
-from graph.links import LinkFilter, shortest_paths
+from graph.links import Connection, LinkFilter, network_facility_connections, shortest_paths
 from graph.model import Model
 from graph.store import Store
 from tests.conftest import totals
@@ -212,3 +212,34 @@ def test_shortest_paths_at_scale_are_all_the_shortest(
                 assert {link.from_id, link.to_id} == {x.id, y.id}
         checked += 1
     assert checked >= 3
+
+
+def test_connections_searched_from_one_end_match_every_path_of_the_general_query(
+    imported: tuple[Store, ImportResult], model: Model
+) -> None:
+    """The anchored queries aggregate in the engine (one row per kind: shortest path, path
+    count, sources); the general one returns every path. Same connections either way."""
+    store, _ = imported
+    flt = LinkFilter.build(tuple(t for t in model.relationship_types if t != "MENTIONS"))
+
+    def summary(connections: list[Connection]) -> dict[tuple[str, str], object]:
+        return {
+            (c.network.id, c.facility.id): (
+                c.evidence_paths,
+                sorted(c.source_ids),
+                {kind: [link.id for link in p.links] for kind, p in c.paths_by_kind.items()},
+            )
+            for c in connections
+        }
+
+    everything = summary(network_facility_connections(store, flt))
+    networks = sorted({n for n, _ in everything})
+    facilities = sorted({f for _, f in everything})
+    assert len(networks) >= 3 and len(facilities) >= 3
+    for network in networks:
+        mine = {k: v for k, v in everything.items() if k[0] == network}
+        assert summary(network_facility_connections(store, flt, network_id=network)) == mine
+    for facility in facilities:
+        theirs = {k: v for k, v in everything.items() if k[1] == facility}
+        assert summary(network_facility_connections(store, flt, facility_id=facility)) == theirs
+    assert any(paths > 1 for paths, _, _ in everything.values())  # aggregation was needed
