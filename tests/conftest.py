@@ -119,6 +119,22 @@ def auth_headers(admin_token: str) -> dict[str, str]:
 
 
 @pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The environment that points `crimegraph` commands run in-process (graph.cli.main)
+    at the test session's database, embedded or Neo4j."""
+    monkeypatch.setenv("CRIMEGRAPH_DATA_DIR", str(settings.data_dir))
+    if settings.neo4j_uri:
+        monkeypatch.setenv("CRIMEGRAPH_NEO4J_URI", settings.neo4j_uri)
+        monkeypatch.setenv("CRIMEGRAPH_NEO4J_USER", settings.neo4j_user)
+        monkeypatch.setenv("CRIMEGRAPH_NEO4J_DATABASE", settings.neo4j_database)
+        if settings.neo4j_password is not None:
+            monkeypatch.setenv(
+                "CRIMEGRAPH_NEO4J_PASSWORD", settings.neo4j_password.get_secret_value()
+            )
+    return settings
+
+
+@pytest.fixture
 def client(
     engine: EngineHandle, settings: Settings, auth_headers: dict[str, str]
 ) -> Iterator[TestClient]:

@@ -371,20 +371,10 @@ def test_a_role_route_without_install_security_fails_closed() -> None:
 
 
 def test_the_keys_command_creates_lists_and_revokes(
-    settings: Settings,
+    cli_env: Settings,
     store: Store,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CRIMEGRAPH_DATA_DIR", str(settings.data_dir))
-    if settings.neo4j_uri:
-        monkeypatch.setenv("CRIMEGRAPH_NEO4J_URI", settings.neo4j_uri)
-        monkeypatch.setenv("CRIMEGRAPH_NEO4J_USER", settings.neo4j_user)
-        monkeypatch.setenv("CRIMEGRAPH_NEO4J_DATABASE", settings.neo4j_database)
-        if settings.neo4j_password is not None:
-            monkeypatch.setenv(
-                "CRIMEGRAPH_NEO4J_PASSWORD", settings.neo4j_password.get_secret_value()
-            )
     assert main(["keys", "create", "--name", "ci", "--role", "analyst", "--handling", CASE]) == 0
     out = capsys.readouterr()
     token = out.out.strip()

@@ -440,21 +440,11 @@ def test_the_api_ingests_lists_and_decides(seeded_store: Store, client: TestClie
 
 
 def test_the_cli_ingests_and_reviews(
-    settings: Settings,
+    cli_env: Settings,
     seeded_store: Store,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CRIMEGRAPH_DATA_DIR", str(settings.data_dir))
-    if settings.neo4j_uri:
-        monkeypatch.setenv("CRIMEGRAPH_NEO4J_URI", settings.neo4j_uri)
-        monkeypatch.setenv("CRIMEGRAPH_NEO4J_USER", settings.neo4j_user)
-        monkeypatch.setenv("CRIMEGRAPH_NEO4J_DATABASE", settings.neo4j_database)
-        if settings.neo4j_password is not None:
-            monkeypatch.setenv(
-                "CRIMEGRAPH_NEO4J_PASSWORD", settings.neo4j_password.get_secret_value()
-            )
     assert main(["ingest", str(SEED_004)]) == 0
     out = capsys.readouterr().out
     assert f"document {seed_id('document', 'seed-004')} (already stored" in out
