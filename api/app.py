@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
-from fastapi import FastAPI, Path, Query
+from fastapi import FastAPI, Path, Query, Request
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
@@ -34,6 +34,7 @@ from api.security import (
     named_query_for,
     visible_queries,
 )
+from graph import audit
 from graph.auth import KeyStore, bootstrap_admin_key
 from graph.engine import EngineHandle
 from graph.errors import DatabaseUnavailable
@@ -42,6 +43,7 @@ from graph.queries import NamedQuery
 from graph.service import load_queries
 from graph.settings import Settings
 from graph.store import Store
+from graph.supervisor import EngineEvent, EngineSupervisor, EventSink
 
 log = logging.getLogger("crimegraph.api")
 
@@ -50,11 +52,23 @@ class Health(BaseModel):
     status: Literal["ok"] = Field(description="the process is up")
 
 
+class EngineSupervision(BaseModel):
+    """What the API's supervisor saw of the embedded engine since the API started."""
+
+    restarts: int = Field(description="times the API restarted the engine after it died")
+    last_death: str | None = Field(description="when the engine was last found dead (UTC)")
+    last_restart: str | None = Field(description="when the API last restarted it (UTC)")
+    last_error: str | None = Field(description="what went wrong last, if anything")
+
+
 class Ready(BaseModel):
     status: Literal["ready"]
     engine: str = Field(description="arcadedb (embedded default) or neo4j")
     database: str
     server: str = Field(description="the agent string the database reports")
+    supervision: EngineSupervision | None = Field(
+        None, description="the embedded engine's restarts (null on Neo4j)"
+    )
 
 
 class QueryParamInfo(BaseModel):
@@ -104,6 +118,16 @@ def _bootstrap_key(store: Store, settings: Settings) -> None:
     )
 
 
+def _audit_engine_event(app: FastAPI) -> EventSink:
+    """Engine deaths and restarts go to the audit log, beside the requests they affected."""
+
+    def record(event: EngineEvent, message: str, facts: dict[str, object]) -> None:
+        outcome = "allowed" if event == "engine_restarted" else "error"
+        app.state.security.audit_log.append(audit.system_event(event, message, outcome, facts))
+
+    return record
+
+
 def create_app(
     settings: Settings | None = None, *, seed_on_start: bool = False, bootstrap_key: bool = False
 ) -> FastAPI:
@@ -121,6 +145,19 @@ def create_app(
         app.state.queries = queries
         app.state.model = model
         app.state.graph = GraphState(settings, store)
+        supervisor = (
+            EngineSupervisor.for_handle(
+                engine,
+                _audit_engine_event(app),
+                settings.engine_watch_seconds,
+                settings.engine_restart_max_backoff,
+            )
+            if settings.engine_supervise
+            else None
+        )
+        app.state.supervisor = supervisor
+        if supervisor is not None:
+            supervisor.start()
         try:
             try:
                 app.state.graph.ready_store()
@@ -154,6 +191,8 @@ def create_app(
             yield
         finally:
             gc.unfreeze()  # an app stopped inside a longer process (tests) can be collected
+            if supervisor is not None:
+                supervisor.stop()  # before the engine stops: that stop is no death
             app.state.security.audit_log.close()  # syncs the last records
             store.close()
             engine.close()
@@ -205,13 +244,32 @@ def create_app(
         dependencies=PUBLIC_ROUTE,
         summary="Is the database reachable with the schema applied?",
     )
-    def ready(graph: GraphDep) -> Ready:
+    def ready(graph: GraphDep, request: Request) -> Ready:
         """200 when the database answers and the schema is applied; 503 with the reason
-        otherwise (retries the schema, so the service recovers when the database returns)."""
+        otherwise (retries the schema, so the service recovers when the database returns).
+        On the embedded engine, also what its supervisor did: the API restarts the engine
+        when it dies, and says so here while it is not back."""
+        supervisor: EngineSupervisor | None = request.app.state.supervisor
+        watched = supervisor.status() if supervisor is not None else None
+        if watched is not None and watched.state != "running":
+            raise DatabaseUnavailable(watched.describe())
         store = graph.ready_store()
         agent = store.ping()
         return Ready(
-            status="ready", engine=store.engine, database=store.connection.database, server=agent
+            status="ready",
+            engine=store.engine,
+            database=store.connection.database,
+            server=agent,
+            supervision=(
+                EngineSupervision(
+                    restarts=watched.restarts,
+                    last_death=watched.last_death,
+                    last_restart=watched.last_restart,
+                    last_error=watched.last_error,
+                )
+                if watched is not None
+                else None
+            ),
         )
 
     @app.get(

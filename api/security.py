@@ -729,6 +729,11 @@ class AuditResult(BaseModel):
 
 class AuditRecord(BaseModel):
     seq: int = Field(description="position in the chain, from 1")
+    event: str | None = Field(
+        None,
+        description="set on the service's own records, which answer no request: "
+        "engine_died, engine_restarted, engine_restart_failed (status 0, no key)",
+    )
     time: str = Field(description="when the record was written (UTC, ISO 8601)")
     key_id: str | None = Field(description="the API key's public id (null: no valid key)")
     key_name: str | None = Field(description="the key's name")
@@ -743,7 +748,7 @@ class AuditRecord(BaseModel):
         default_factory=dict, description="body parts kept whole, e.g. the analysts' Cypher"
     )
     result: AuditResult = Field(description="what the response carried")
-    status: int = Field(description="HTTP status of the response")
+    status: int = Field(description="HTTP status of the response (0 on a service event)")
     outcome: Literal["allowed", "denied", "error"] = Field(
         description="denied: refused by authentication, role, handling or a limit"
     )

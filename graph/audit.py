@@ -146,6 +146,31 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def system_event(event: str, message: str, outcome: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry for something the service itself did, not a request (e.g. restarting
+    its engine): the same fields as a request's record, so readers and `verify` need no
+    second shape; `event` names it and no key, route or client is set."""
+    return {
+        "event": event,
+        "key_id": None,
+        "key_name": None,
+        "role": None,
+        "auth_disabled": False,
+        "method": None,
+        "route": None,
+        "path": f"system:{event}",
+        "params": {"query": {}, "path": {}, "body": None},
+        "queries": [],
+        "details": {k: str(v) for k, v in facts.items()},
+        "result": {"bytes": 0, "items": None},
+        "status": 0,
+        "outcome": outcome,
+        "reason": message,
+        "client": None,
+        "duration_ms": 0.0,
+    }
+
+
 def canonical(record: dict[str, Any]) -> bytes:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
         "ascii"

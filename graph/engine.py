@@ -163,6 +163,18 @@ class EmbeddedEngine:
             admin_http=f"http://127.0.0.1:{state['http_port']}",
         )
 
+    def died(self) -> bool:
+        """True when this data dir's engine was serving and is gone without being stopped
+        (kill -9, out of memory, a crash): its state file names a process that no longer
+        runs. A stopped engine removes its state file, so a deliberate stop is not a death."""
+        try:
+            pid = int(json.loads(self.state_file.read_text(encoding="utf-8"))["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it if it was our child
+        return not _process_alive(pid)
+
     def expected_connection(self) -> Connection:
         """The connection the engine of this data dir serves once started (it keeps these
         ports while they are free): for a client that is up before its database."""
@@ -322,6 +334,23 @@ class EngineHandle:
     @property
     def started_here(self) -> bool:
         return self._started_pid is not None
+
+    @property
+    def embedded(self) -> EmbeddedEngine | None:
+        """The embedded engine this handle uses (None on Neo4j)."""
+        return self._engine
+
+    def restart(self) -> Connection | None:
+        """Start the embedded engine again unless it runs (someone else may have restarted
+        it first): for graph.supervisor after a death. This handle then owns the new engine
+        and stops it on close. Returns the connection, or None when nothing was started."""
+        if self._engine is None:
+            return None
+        connection, pid = self._engine.ensure_running_pid()
+        if pid is None:
+            return None
+        self._started_pid = pid
+        return connection
 
     def close(self) -> None:
         if self._engine is not None and self._started_pid is not None:

@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     engine_database: str = Field("crimegraph", description="database name on the embedded engine")
     engine_start_timeout: float = Field(90.0, description="seconds to wait for the engine")
 
+    engine_supervise: bool = Field(
+        True, description="the API restarts the embedded engine when it dies (kill -9, OOM)"
+    )
+    engine_watch_seconds: float = Field(
+        1.0, gt=0, description="how often the API checks that the embedded engine is alive"
+    )
+    engine_restart_max_backoff: float = Field(
+        60.0, gt=0, description="longest wait between failed restarts of the embedded engine"
+    )
+
     query_timeout: float = Field(15.0, gt=0, description="seconds before a query is cancelled")
     import_timeout: float = Field(
         1800.0, gt=0, description="seconds an import's one write transaction may take"

@@ -195,6 +195,8 @@ class Attached:
     """Stands in for the app's EngineHandle: the app connects to a database it neither
     starts nor stops (one the test starts only after the app is up)."""
 
+    embedded = None  # nothing for the API to supervise
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
