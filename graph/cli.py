@@ -332,7 +332,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
                     "time": r.get("time"),
                     "key": r.get("key_id") or "-",
                     "role": r.get("role") or "-",
-                    "request": f"{r.get('method')} {r.get('path')}",
+                    "request": f"{r.get('method') or ''} {r.get('path')}".strip(),
                     "status": r.get("status"),
                     "outcome": r.get("outcome"),
                     "reason": r.get("reason") or "",

@@ -146,7 +146,7 @@ def test_the_api_restarts_its_engine_after_kill_9(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as api:
         assert _wait_ready(api, 60)["supervision"]["restarts"] == 0
         store = api.app.state.graph.store  # type: ignore[attr-defined]
-        _, token = KeyStore(store, ttl=0).create("survivor", Role.VIEWER)
+        _, token = KeyStore(store, ttl=0).create("survivor", Role.ADMIN)
         api.headers["X-API-Key"] = token
         first = _engine_pid(settings.data_dir)
 
@@ -159,6 +159,14 @@ def test_the_api_restarts_its_engine_after_kill_9(tmp_path: Path) -> None:
         assert ready["supervision"]["last_death"] and ready["supervision"]["last_restart"]
         # Nothing acknowledged before the kill is lost: the key made before it still works.
         assert api.get("/api/v1/stats").status_code == 200
+        # Admins read the service's own records with the requests, in one shape.
+        page = api.get("/api/v1/audit", params={"limit": 500})
+        assert page.status_code == 200, page.text
+        served = [r for r in page.json()["records"] if r["event"]]
+        assert [(r["event"], r["status"], r["key_id"]) for r in reversed(served)] == [
+            ("engine_died", 0, None),
+            ("engine_restarted", 0, None),
+        ]
     # The API owned the engine it restarted, so stopping the API stopped it.
     assert not _process_alive(second)
     assert engine.running_state() is None
