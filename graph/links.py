@@ -214,7 +214,11 @@ def neighbourhood(store: Store, start_id: str, depth: int, flt: LinkFilter, limi
     for _ in range(depth):
         if not frontier:
             break
-        rows = _expand(store, frontier, flt, limit + 1)
+        # A level's rows repeat links: each frontier entity's link back to the level before,
+        # and a link between two frontier entities once from each end. So rows may hold the
+        # links kept so far plus every new link twice: with this cap, a full page of rows
+        # proves more than `limit` links exist, and a shorter one is the whole level.
+        rows = _expand(store, frontier, flt, len(links) + 2 * (limit - len(links) + 1))
         next_frontier: list[str] = []
         for row in rows:
             if row["id"] not in links:

@@ -19,7 +19,13 @@ from graph.cli import main
 from graph.errors import NotFound
 from graph.generate import SIZES, generate
 from graph.imports import ImportResult, ImportSource, read_import, run_import
-from graph.links import Connection, LinkFilter, network_facility_connections, shortest_paths
+from graph.links import (
+    Connection,
+    LinkFilter,
+    neighbourhood,
+    network_facility_connections,
+    shortest_paths,
+)
 from graph.model import Model
 from graph.store import Store
 from tests.conftest import totals
@@ -165,6 +171,37 @@ def test_cli_generates_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture
     assert output.exists() and output.with_name("cli.ftm.jsonl.manifest.json").exists()
     assert "generated" in capsys.readouterr().out
     assert main(["generate", "--size", "XS"]) == 2  # neither --output nor --dry-run
+
+
+def test_a_neighbourhood_is_complete_unless_it_says_it_was_cut(
+    xs: Path, imported: tuple[Store, ImportResult], model: Model
+) -> None:
+    """`truncated` tells the truth: for every cap around the true size of the hub's 2-hop
+    neighbourhood (whose level-1 entities link to each other, so those links come back from
+    both ends), an answer not marked truncated is the whole neighbourhood networkx finds,
+    and a truncated one holds exactly `limit` of its links."""
+    store, _ = imported
+    types = tuple(t for t in model.relationship_types if t != "MENTIONS")
+    links: nx.MultiGraph[str] = nx.MultiGraph()
+    for name in types:
+        for row in rows(xs, name):
+            links.add_edge(row["from"], row["to"], key=row["id"])
+    hub = json.loads((xs / "manifest.json").read_text())["probes"]["hub_leader"]
+    inner = {hub, *links.neighbors(hub)}  # the entities whose links a depth of 2 follows
+    expected = {key for _, _, key in links.edges(inner, keys=True)}
+    same_level = [k for a, b, k in links.edges(inner - {hub}, keys=True) if {a, b} <= inner - {hub}]
+    assert same_level, "the hub's neighbours must link to each other for this test"
+    flt = LinkFilter.build(types)
+    for limit in sorted(
+        {1, len(expected) // 2, len(expected) - 1, len(expected), len(expected) + 1}
+    ):
+        sub = neighbourhood(store, hub, 2, flt, limit)
+        got = {link.id for link in sub.links}
+        assert got <= expected
+        if limit < len(expected):
+            assert sub.truncated and len(got) == limit, (limit, len(got), len(expected))
+        else:
+            assert not sub.truncated and got == expected, (limit, len(got), len(expected))
 
 
 def test_shortest_paths_at_scale_are_all_the_shortest(
