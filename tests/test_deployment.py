@@ -171,9 +171,9 @@ def test_the_api_keeps_its_data_and_audit_log_on_a_named_volume(
     volumes = " ".join(i for i in final if i.upper().startswith("VOLUME "))
     assert str(mount) in volumes, f"the image does not declare {mount} a VOLUME"
     user = next(i.split()[1] for i in reversed(final) if i.upper().startswith("USER "))
-    assert any(str(mount) in i and user.split(":")[0] in i for i in final if i.startswith("RUN ")), (
-        f"the image does not make {mount} for {user}"
-    )
+    assert any(
+        str(mount) in i and user.split(":")[0] in i for i in final if i.startswith("RUN ")
+    ), f"the image does not make {mount} for {user}"
 
 
 def test_the_image_is_built_in_stages_and_runs_an_installed_wheel_as_a_user() -> None:
