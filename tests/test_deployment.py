@@ -120,6 +120,16 @@ def test_every_neo4j_variable_of_compose_is_a_neo4j_5_setting() -> None:
             )
 
 
+def test_the_neo4j_settings_docs_deploy_suggests_are_neo4j_5_settings() -> None:
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    yaml_blocks = "\n".join(re.findall(r"```yaml\n(.*?)```", text, re.DOTALL))
+    variables = set(re.findall(r"^\s*(NEO4J_[A-Za-z0-9_]+):\s", yaml_blocks, re.MULTILINE))
+    assert "NEO4J_server_bolt_tls__level" in variables  # the TLS example is read
+    for variable in sorted(variables):
+        setting = setting_from_env(variable)
+        assert setting is None or known_setting(setting), f"{variable} -> {setting!r}"
+
+
 def test_the_neo4j_healthcheck_reads_only_variables_the_service_sets() -> None:
     neo4j = compose()["services"]["neo4j"]
     command = " ".join(neo4j["healthcheck"]["test"][1:])
