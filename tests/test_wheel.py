@@ -53,27 +53,29 @@ def isolated_env(**extra: str) -> dict[str, str]:
     return {**env, "PIP_DISABLE_PIP_VERSION_CHECK": "1", **extra}
 
 
+def run(command: list[str], timeout: float, cwd: Path | None = None) -> str:
+    """Run a command outside the checkout's environment; its output on failure."""
+    result = subprocess.run(
+        command, cwd=cwd, env=isolated_env(), capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(command)}: exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
+    return result.stdout
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     outside = tmp_path_factory.mktemp("wheel")
     assert not outside.is_relative_to(ROOT)
     dist = outside / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
-        check=True,
-        capture_output=True,
-        env=isolated_env(),
-        timeout=300,
-    )
+    run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], timeout=300)
     (wheel,) = dist.glob("crimegraph-*.whl")
     venv = outside / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
-        check=True,
-        env=isolated_env(),
-        timeout=600,
-    )
+    run([sys.executable, "-m", "venv", str(venv)], timeout=120)
+    # --no-compile: byte-compiling every dependency is a third of the install, beside the point.
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-compile"]
+    run([*pip, str(wheel)], timeout=600)
     return Installed(wheel, venv)
 
 
@@ -111,30 +113,16 @@ def test_the_installed_package_finds_its_files_inside_the_venv(
         "s = Settings(); print(json.dumps([str(s.cypher_dir), str(s.seed_dir), "
         "str(resources.explore_dir()), str(resources.explore_vendor_dir())]))"
     )
-    result = subprocess.run(
-        [installed.bin("python"), "-c", probe],
-        cwd=tmp_path,
-        env=isolated_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    for path in map(Path, json.loads(result.stdout)):
+    output = run([installed.bin("python"), "-c", probe], timeout=60, cwd=tmp_path)
+    for path in map(Path, json.loads(output)):
         assert path.is_relative_to(installed.venv) and path.is_dir(), path
         assert not path.is_relative_to(ROOT), path
 
 
 def test_version_prints_the_distribution_version(installed: Installed, tmp_path: Path) -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    result = subprocess.run(
-        [installed.bin("crimegraph"), "--version"],
-        cwd=tmp_path,
-        env=isolated_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == f"crimegraph {project['version']}"
+    output = run([installed.bin("crimegraph"), "--version"], timeout=60, cwd=tmp_path)
+    assert output.strip() == f"crimegraph {project['version']}"
 
 
 def free_port() -> int:
