@@ -181,17 +181,24 @@ def test_the_api_keeps_its_data_and_audit_log_on_a_named_volume(
     volumes = " ".join(i for i in final if i.upper().startswith("VOLUME "))
     assert str(mount) in volumes, f"the image does not declare {mount} a VOLUME"
     user = next(i.split()[1] for i in reversed(final) if i.upper().startswith("USER "))
-    assert any(
-        str(mount) in i and user.split(":")[0] in i for i in final if i.startswith("RUN ")
-    ), f"the image does not make {mount} for {user}"
+    name, where = re.escape(user.split(":")[0]), re.escape(str(mount))
+    owned = (
+        rf"chown\s+(-R\s+)?{name}\S*\s+[^&;]*{where}|install\s+-d\s[^&;]*-o\s+{name}\s[^&;]*{where}"
+    )
+    assert any(re.search(owned, i) for i in final if i.startswith("RUN ")), (
+        f"the image does not make {mount} owned by {user}"
+    )
 
 
-def test_the_image_is_built_in_stages_and_runs_an_installed_wheel_as_a_user() -> None:
+def test_the_image_builds_wheels_in_a_builder_stage() -> None:
     stages = dockerfile_stages()
     assert len(stages) >= 3, "node (the graph library), a builder, the runtime"
     builder_text = " ".join(i for _, body in stages[:-1] for i in body)
     assert "libicu-dev" in builder_text and "pip wheel" in builder_text
 
+
+def test_the_runtime_image_has_no_compiler_and_runs_an_installed_wheel_as_a_user() -> None:
+    stages = dockerfile_stages()
     final_from, final = stages[-1]
     assert final_from.startswith("FROM python:3.1")
     text = " ".join(final)
@@ -203,7 +210,7 @@ def test_the_image_is_built_in_stages_and_runs_an_installed_wheel_as_a_user() ->
     assert "fonts-dejavu-core" in text, "pictures are drawn with DejaVu Sans"
     assert not re.search(r"pip install[^&;]*\s(-e|--editable)\s", text), "an editable install"
     assert re.search(r"pip install[^&;]*--no-index", text), "install only the built wheels"
-    builder = stages[-2][0].split()[-1]
+    builder = stages[-2][0].split()[-1] if len(stages) > 1 else "a builder stage"
     assert any(f"from={builder}" in i for i in final), "the wheels come from the builder stage"
     assert not any(i.startswith("COPY . ") for i in final), "the source tree is not the app"
     user = [i.split()[1] for i in final if i.upper().startswith("USER ")]
