@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 INSTALLED := $(VENV)/.installed
 LINTER := tools/cypher-lint/node_modules/.installed
-EXPLORE := tools/explore/node_modules/.installed
+# npm ci copies the /explore graph library here (tools/explore/copy-vendor.mjs).
+EXPLORE := api/static/explore/vendor/cytoscape.min.js
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test install browser check-python
@@ -22,7 +23,7 @@ $(LINTER): tools/cypher-lint/package.json tools/cypher-lint/package-lock.json
 	npm ci --prefix tools/cypher-lint --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(EXPLORE): tools/explore/package.json tools/explore/package-lock.json
+$(EXPLORE): tools/explore/package.json tools/explore/package-lock.json tools/explore/copy-vendor.mjs
 	npm ci --prefix tools/explore --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -5,8 +5,11 @@ plain JavaScript over the API (`/api/v1/queries`, `/api/v1/queries/{name}/graph`
 `/api/v1/entities`), with no build step and nothing fetched from a CDN:
 
 - our own files come from api/static/explore/ (only the names listed in ASSETS);
-- the graph library (Cytoscape.js) comes from tools/explore/node_modules, installed with
-  `npm ci --prefix tools/explore`; when it is missing the page still loads and says so.
+- the graph library (Cytoscape.js) comes from api/static/explore/vendor/, where
+  `npm ci --prefix tools/explore` puts npm's prebuilt bundle (never committed; the wheel
+  carries it); when it is missing the page still loads and says so.
+
+Both are found with importlib.resources (graph.resources), so an installed wheel serves them.
 
 Every response carries a strict Content-Security-Policy: scripts, styles and connections
 from this origin only, no inline script or style.
@@ -28,12 +31,12 @@ from api.deps import ModelDep
 from api.security import PUBLIC_ROUTE, VIEWER
 from graph.errors import NotFound
 from graph.render import CREDIBILITY, FALLBACK_STYLE, RELIABILITY, STYLES
-from graph.settings import REPO_ROOT
+from graph.resources import explore_dir, explore_vendor_dir
 
 router = APIRouter(include_in_schema=False)
 
-STATIC_DIR = REPO_ROOT / "api" / "static" / "explore"
-VENDOR_DIR = REPO_ROOT / "tools" / "explore" / "node_modules"
+STATIC_DIR = explore_dir()
+VENDOR_DIR = explore_vendor_dir()
 INSTALL_HINT = "npm ci --prefix tools/explore"
 
 # URL name -> media type; nothing else under STATIC_DIR is served.
@@ -41,8 +44,9 @@ ASSETS = {
     "explore.js": "text/javascript; charset=utf-8",
     "explore.css": "text/css; charset=utf-8",
 }
-# URL name -> path under VENDOR_DIR (the prebuilt browser bundle of the npm package).
-VENDOR = {"cytoscape.min.js": "cytoscape/dist/cytoscape.min.js"}
+# URL name -> file under VENDOR_DIR (tools/explore/package.json copies npm's prebuilt
+# browser bundle there under this name).
+VENDOR = {"cytoscape.min.js": "cytoscape.min.js"}
 
 CSP = "; ".join(
     (
@@ -119,13 +123,13 @@ def explore_asset(name: str) -> FileResponse:
 
 @router.get("/explore/vendor/{name}", response_class=FileResponse, dependencies=PUBLIC_ROUTE)
 def explore_vendor(name: str) -> FileResponse:
-    """The graph library's prebuilt bundle from tools/explore/node_modules."""
+    """The graph library's prebuilt bundle (api/static/explore/vendor/, from npm)."""
     if name not in VENDOR:
         raise NotFound(f"no explore vendor file named {name!r}")
     path = vendor_path(name)
     if not path.is_file():
         raise NotFound(
             f"{name} is not installed: run `{INSTALL_HINT}`",
-            details=[{"file": f"tools/explore/node_modules/{VENDOR[name]}", "fix": INSTALL_HINT}],
+            details=[{"file": f"api/static/explore/vendor/{VENDOR[name]}", "fix": INSTALL_HINT}],
         )
     return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=HEADERS)

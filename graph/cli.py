@@ -223,6 +223,9 @@ def cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     from graph.codegen import generated_files
     from graph.model import load_model
 
+    if not (REPO_ROOT / "pyproject.toml").is_file():
+        # The generated files are sources (cypher/, graph/): an installed wheel has none.
+        raise InvalidInput("`crimegraph model` works in a source checkout (pip install -e .)")
     model = load_model(Path(args.file) if args.file else REPO_ROOT / "graph" / "model.yaml")
     files = generated_files(model, REPO_ROOT)
     if args.action == "check":
@@ -695,11 +698,22 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), as pip sees it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("crimegraph")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crimegraph",
         description="A knowledge graph of organized-crime networks where every link cites its source.",
     )
+    parser.add_argument("--version", action="version", version=f"crimegraph {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser(

@@ -8,6 +8,10 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph import resources
+
+# The source checkout, for developer tools and tests only (`crimegraph model render`, the
+# benchmarks); run-time files are found through graph.resources, never from here.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -58,8 +62,12 @@ class Settings(BaseSettings):
         1800.0, gt=0, description="seconds an import's one write transaction may take"
     )
     retry_time: float = Field(1.0, ge=0, description="seconds a failed transaction is retried")
-    cypher_dir: Path = Field(REPO_ROOT / "cypher", description="schema and named queries")
-    seed_dir: Path = Field(REPO_ROOT / "seed", description="seed data and documents")
+    cypher_dir: Path = Field(
+        default_factory=resources.cypher_dir, description="schema and named queries"
+    )
+    seed_dir: Path = Field(
+        default_factory=resources.seed_dir, description="seed data and documents"
+    )
 
     host: str = Field("127.0.0.1", description="address the API binds to")
     port: int = Field(8000, description="port the API listens on")
