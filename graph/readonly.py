@@ -116,16 +116,15 @@ READ_FUNCTIONS = frozenset(
         *("vector.similarity.cosine", "vector.similarity.euclidean"),
     }
 )
-# Keywords that stand before `(` without calling anything: `MATCH (`, `WHERE (`, `AND (`...
+# Keywords that stand before `(` without calling anything: `MATCH (`, `WHERE (`, `AND (`,
+# path selectors (`ANY SHORTEST (`) and match modes (`REPEATABLE ELEMENTS (`). Kept short:
+# at an expression's place the grammar reads any name before `(` as a function's.
 _KEYWORDS_BEFORE_PARENTHESIS = frozenset(
     {
-        *("MATCH", "OPTIONAL", "WHERE", "RETURN", "WITH", "UNWIND", "CALL", "UNION", "ALL"),
-        *("AND", "OR", "XOR", "NOT", "IN", "IS", "DISTINCT", "CASE", "WHEN", "THEN", "ELSE"),
-        *("BY", "SKIP", "LIMIT", "OFFSET", "CONTAINS", "STARTS", "ENDS", "EXISTS", "COUNT"),
-        *("COLLECT", "ANY", "SHORTEST", "PATH", "PATHS", "GROUPS", "FILTER", "AS", "YIELD"),
-        *("ORDER", "ASC", "DESC", "ASCENDING", "DESCENDING", "EXPLAIN", "PROFILE", "LET"),
-        *("NEXT", "ELEMENT", "ELEMENTS", "REPEATABLE", "DIFFERENT", "RELATIONSHIP"),
-        "RELATIONSHIPS",
+        *("MATCH", "WHERE", "RETURN", "WITH", "UNWIND", "CALL", "AND", "OR", "XOR", "NOT"),
+        *("IN", "DISTINCT", "CASE", "WHEN", "THEN", "ELSE", "BY", "SKIP", "LIMIT", "OFFSET"),
+        *("CONTAINS", "EXISTS", "COUNT", "COLLECT", "ANY", "ALL", "SHORTEST", "PATH"),
+        *("PATHS", "GROUPS", "FILTER", "ELEMENTS", "RELATIONSHIPS"),
     }
 )
 
@@ -263,6 +262,7 @@ class _Group:
 
     opener: int  # index of the `(`, `[` or `{` (-1: the whole query)
     relationship: bool  # `-[...]`: a relationship pattern's details
+    lengths: bool = True  # `*` still reads as a length (not yet past the inline WHERE)
     budget: int = 0  # variable hops inside: what the query may search
     path_hops: int = 0  # relationships inside (a variable one counts its maximum)
     variable: list[int] = field(default_factory=list)  # `*` bounds at this level
@@ -371,7 +371,9 @@ def _check_path_lengths(tokens: list[Token]) -> None:
             else:
                 parent.budget += closed.budget
                 parent.path_hops += closed.path_hops
-        elif token.is_symbol("*") and group.relationship:
+        elif group.relationship and _keyword(tokens, index) == "WHERE":
+            group.lengths = False  # `[r WHERE r.w * 2 > 1]`: a product, not a length
+        elif token.is_symbol("*") and group.relationship and group.lengths:
             group.variable.append(_variable_length(tokens, index))
         elif token.is_symbol("-") and following is not None and following.is_symbol("-"):
             group.path_hops += 1  # `--`, `-->`, `<--`: one fixed hop
