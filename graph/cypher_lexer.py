@@ -22,7 +22,8 @@ read the same text differently the lexer refuses the text rather than pick one r
   backslash, which would end the string if decoded first.
 - U+0085 (NEL): an identifier character in Neo4j 5, whitespace in Cypher 25.
 - In a `//` comment, any character some reader may take for a line break (VT, FF, FS..US,
-  NEL, U+2028, U+2029); in a `/* */` comment, a second `/*` (nested or not?).
+  NEL, U+2028, U+2029); in a `/* */` comment, a second `/*` (a reader that nests comments
+  would read on past the first `*/`, where the engines stop).
 - Unterminated strings, names and comments, and any other character the grammar has no
   token for outside strings and comments (Unicode dashes and arrow heads, which Cypher 25
   reads as `-`, `<`, `>`, included: write them in ASCII).
