@@ -15,6 +15,7 @@ the Neo4j Browser is always the truth.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from graph.cypher_lexer import CypherLexError, blank_out, code_tokens
 from graph.errors import InvalidInput, NotFound, QueryDefinitionError
 
 QueryMode = Literal["read", "write"]
@@ -51,11 +53,6 @@ _HEADER_FIELD = re.compile(
 )
 _PARAM_DECL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([A-Z<>]+)\s*=\s*(.+)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-# Comments, string literals and back-ticked names, so `$x` inside them is not a parameter.
-_NOT_CODE = re.compile(
-    r"//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|`[^`]*`", re.DOTALL
-)
-_PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -176,27 +173,31 @@ def cypher_literal(type_name: str, value: Any) -> str:
     raise ValueError(f"no Cypher literal for {value!r}")
 
 
+# The strip helpers and the parameter finder read graph.cypher_lexer's tokens, the ones the
+# analysts' guard reads: one lexer, so a comment ends where the engine ends it (`\n` or `\r`).
+# Text it cannot read raises CypherLexError (a ValueError).
+
+
 def strip_non_code(text: str) -> str:
     """The Cypher text with comments, string literals and back-ticked names blanked out."""
-    return _NOT_CODE.sub(" ", text)
-
-
-_COMMENTS_AND_STRINGS = re.compile(
-    r"`[^`]*`|//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", re.DOTALL
-)
+    return blank_out(text, ("comment", "string", "quoted_name"))
 
 
 def strip_comments_and_strings(text: str) -> str:
     """The Cypher text with comments and string literals blanked out, back-ticked names kept
     (a back-ticked procedure name is still a procedure name)."""
-    return _COMMENTS_AND_STRINGS.sub(
-        lambda m: m.group(0) if m.group(0).startswith("`") else " ", text
-    )
+    return blank_out(text, ("comment", "string"))
 
 
 def used_parameters(body: str) -> set[str]:
-    """Parameters a Cypher text uses, ignoring comments, strings and quoted names."""
-    return set(_PARAM_USE.findall(strip_non_code(body)))
+    """Parameters a Cypher text uses (`$name`, `$`name``), ignoring comments, strings and
+    quoted names."""
+    tokens = code_tokens(body)
+    return {
+        following.value
+        for token, following in itertools.pairwise(tokens)
+        if token.is_symbol("$") and following.kind in ("name", "quoted_name")
+    }
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -245,9 +246,14 @@ def parse_query_file(path: Path) -> NamedQuery:
     body = "\n".join(body_lines).strip()
     if not body:
         raise fail("the file has no query body")
-    if ";" in _NOT_CODE.sub(" ", body).rstrip().rstrip(";"):
+    try:
+        tokens = code_tokens(body)
+    except CypherLexError as exc:
+        raise fail(f"the body cannot be read as Cypher: {exc}") from exc
+    if any(token.is_symbol(";") for token in tokens[:-1]):
         raise fail("one query per file: found more than one statement")
-    body = body.rstrip().rstrip(";")
+    if tokens and tokens[-1].is_symbol(";"):
+        body = body[: tokens[-1].start].rstrip()
 
     declared_names = [p.name for p in params]
     duplicates = sorted({n for n in declared_names if declared_names.count(n) > 1})

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from graph.errors import InvalidInput, NotFound, QueryDefinitionError
-from graph.queries import QuerySet, parse_query_file, used_parameters
+from graph.queries import (
+    QuerySet,
+    parse_query_file,
+    strip_comments_and_strings,
+    strip_non_code,
+    used_parameters,
+)
 from graph.settings import REPO_ROOT
 
 HEADER = "// name: {name}\n// mode: read\n// description: A test query.\n"
@@ -29,6 +35,14 @@ def test_parameters_in_comments_strings_and_quoted_names_are_not_parameters() ->
     RETURN n
     """
     assert used_parameters(body) == {"real", "list"}
+
+
+def test_strip_helpers_end_comments_at_carriage_returns() -> None:
+    body = "// $hidden\rMATCH (n {id: $id}) /* $c */ RETURN n.`$q`, '$s', $`quoted`"
+    assert used_parameters(body) == {"id", "quoted"}
+    assert "MATCH" in strip_non_code(body) and "$hidden" not in strip_non_code(body)
+    kept = strip_comments_and_strings(body)
+    assert "`$q`" in kept and "'$s'" not in kept and "$c" not in kept
 
 
 def test_a_valid_file_loads_with_typed_params(tmp_path: Path) -> None:
@@ -70,6 +84,8 @@ def test_a_valid_file_loads_with_typed_params(tmp_path: Path) -> None:
             "is not a JSON INTEGER",
         ),
         (HEADER.format(name="sample") + "RETURN 1;\nRETURN 2", "one query per file"),
+        (HEADER.format(name="sample") + "RETURN 1 /* ; */; RETURN 2", "one query per file"),
+        (HEADER.format(name="sample") + "RETURN 'unterminated", "cannot be read as Cypher"),
         (HEADER.format(name="sample"), "no query body"),
     ],
 )
