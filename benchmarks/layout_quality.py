@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import itertools
 import json
 import math
 import random
@@ -34,8 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -121,9 +122,7 @@ def igraph_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
         if len(members) <= 2:
             return _hand["stress"](members, dist, rng, mds)
         index = {m: i for i, m in enumerate(members)}
-        links = sorted(
-            (min(index[a], index[b]), max(index[a], index[b])) for a, b in sub.edges()
-        )
+        links = sorted((min(index[a], index[b]), max(index[a], index[b])) for a, b in sub.edges())
         lengths = [sub.edges[members[a], members[b]]["length"] for a, b in links]
         graph = igraph.Graph(n=len(members), edges=links)
         d = [[dist[a][b] for b in members] for a in members]
@@ -223,23 +222,21 @@ def segment_in_box(p: Point, q: Point, box: Any) -> bool:
 
 
 def line_in_box(line: list[Point], box: Any) -> bool:
-    return any(segment_in_box(p, q, box) for p, q in zip(line, line[1:], strict=False))
+    return any(segment_in_box(p, q, box) for p, q in itertools.pairwise(line))
 
 
 def segments_cross(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
     def side(a: Point, b: Point, c: Point) -> float:
         return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
 
-    return (
-        side(q1, q2, p1) * side(q1, q2, p2) < 0 and side(p1, p2, q1) * side(p1, p2, q2) < 0
-    )
+    return side(q1, q2, p1) * side(q1, q2, p2) < 0 and side(p1, p2, q1) * side(p1, p2, q2) < 0
 
 
 def lines_cross(a: list[Point], b: list[Point]) -> bool:
     return any(
         segments_cross(p1, p2, q1, q2)
-        for p1, p2 in zip(a, a[1:], strict=False)
-        for q1, q2 in zip(b, b[1:], strict=False)
+        for p1, p2 in itertools.pairwise(a)
+        for q1, q2 in itertools.pairwise(b)
     )
 
 
