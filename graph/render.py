@@ -20,6 +20,12 @@ on a BLAS or on the CPU's vector unit:
    link whose label finds none is lengthened and the overlap removal run again, a few times.
 
 Pictures are capped at MAX_PICTURE_NODES entities: beyond that no layout stays legible.
+
+The markup comes from Jinja2 templates in graph/templates (picture.svg.j2, briefing.html.j2,
+briefing.css), autoescaped; this module computes what they show and every coordinate.
+The layout stays hand-written: benchmarks/layout_quality.py measured igraph's layouts in its
+place on the seed snapshots and at the cap, and none gave fewer label overlaps
+(benchmarks/README.md, "Legibility of the briefing pictures").
 """
 
 from __future__ import annotations
@@ -79,7 +85,10 @@ EDGE_DARK = "#57606a"
 
 # Advance widths of DejaVu Sans (Book and Bold, 2048 units per em) for U+0020..U+007E, read
 # from the fonts of Debian's fonts-dejavu-core 2.37. Shaping applies kerning, which only
-# narrows a line, so sums of advances never underestimate the rendered width.
+# narrows a line, so sums of advances never underestimate the rendered width. A table rather
+# than the font file (Pillow or fontTools could read it): the layout, hence the SVG and HTML
+# bytes, must not depend on which fonts a machine has; tests/test_render.py checks the table
+# against the installed font with Pillow.
 _UNITS_PER_EM = 2048
 _ASCENT = 1901 / 2048
 _REGULAR = (

@@ -402,6 +402,23 @@ def test_wrap_measures_dejavu_widths() -> None:
     assert all(render.text_width(line, 12) <= 150 for line in lines)
 
 
+def test_the_width_table_is_dejavu_sans() -> None:
+    """render keeps DejaVu Sans's advance widths as a table, so a layout needs no font file;
+    the table must be the font's, as Pillow (FreeType) reads it from the installed files."""
+    from PIL import ImageFont
+
+    fonts = render.dejavu_fonts()
+    if not fonts:
+        pytest.skip("DejaVu Sans is not installed (Debian: fonts-dejavu-core)")
+    chars = [chr(code) for code in range(32, 127)] + list(render._PUNCTUATION)
+    for path, bold in zip(fonts, (False, True), strict=True):
+        # at 2048 px, one px is one font unit: the advances come out exact
+        font = ImageFont.truetype(path, 2048, layout_engine=ImageFont.Layout.BASIC)
+        wrong = {c: (font.getlength(c), render._advance(c, bold)) for c in chars}
+        wrong = {c: pair for c, pair in wrong.items() if pair[0] != pair[1]}
+        assert not wrong, f"{path}: (font, table) advances differ: {wrong}"
+
+
 def test_every_label_of_the_model_has_its_own_look(model: Model) -> None:
     for label in model.node_labels:
         assert label in render.STYLES, f"{label} has no style in graph.render.STYLES"
