@@ -134,9 +134,14 @@ def igraph_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
         if kind == "kamada-kawai":
             coords = graph.layout_kamada_kawai(seed=start, weights=lengths)
         elif kind == "fruchterman-reingold":
-            coords = graph.layout_fruchterman_reingold(
-                seed=start, weights=[1 / x for x in lengths], niter=1000
-            )
+            # it draws random numbers as it goes, from Python's global `random` unless told
+            igraph.set_random_number_generator(random.Random(rng.random()))
+            try:
+                coords = graph.layout_fruchterman_reingold(
+                    seed=start, weights=[1 / x for x in lengths], niter=1000
+                )
+            finally:
+                igraph.set_random_number_generator(random)
         else:
             coords = graph.layout_mds(dist=d)
         scale = 1.0  # Kamada-Kawai and MDS work in the distances' own units, link lengths
@@ -152,25 +157,76 @@ def igraph_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
     return lay
 
 
-_component: dict[str, Any] = {}
+def graphviz_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
+    """A stand-in for render._stress_layout from Graphviz's neato (stress majorization, as
+    render's own), through pygraphviz's wheel, which bundles Graphviz: links as long as
+    render's ideal lengths, seeded start. With "neato-prism" the nodes are render's label
+    boxes and Graphviz removes their overlaps itself (prism, BOX_PAD apart), so render's own
+    overlap removal then finds nothing left to do."""
+    import pygraphviz
+
+    def lay(
+        members: list[str], dist: dict[str, dict[str, float]], rng: random.Random, mds: bool
+    ) -> dict[str, list[float]]:
+        sub = _component["sub"]
+        if len(members) <= 2:
+            return _hand["stress"](members, dist, rng, mds)
+        graph = pygraphviz.AGraph(strict=False, directed=False)
+        graph.graph_attr.update(mode="major", start=str(rng.randrange(1, 2**31)))
+        boxes = _component["boxes"]
+        for m in members:
+            box = boxes[m]
+            graph.add_node(
+                m,
+                label="",
+                shape="box",
+                fixedsize="true",
+                width=f"{(box.x1 - box.x0) / 72:.4f}",
+                height=f"{(box.y1 - box.y0) / 72:.4f}",
+            )
+        if kind == "neato-prism":
+            graph.graph_attr.update(overlap="prism", sep=f"+{render.BOX_PAD:g}")
+        for a, b in sorted(tuple(sorted(edge)) for edge in sub.edges()):
+            graph.add_edge(a, b, len=f"{sub.edges[a, b]['length'] * render.EDGE_LENGTH / 72:.4f}")
+        graph.layout(prog="neato")
+        pos = {}
+        for m in members:
+            x, y = (float(v) for v in graph.get_node(m).attr["pos"].split(","))
+            box = boxes[m]  # Graphviz places the box's centre, y upwards: back to the marker
+            pos[m] = [x - (box.x0 + box.x1) / 2, -y - (box.y0 + box.y1) / 2]
+        return pos
+
+    return lay
+
+
+_component: dict[str, Any] = {"boxes": {}}
 _hand: dict[str, Any] = {}
 
 
 @contextlib.contextmanager
 def stress_layout_replaced(module: ModuleType, kind: str) -> Iterator[ModuleType]:
-    """`module` (graph.render) with its stress majorization replaced by an igraph layout."""
-    ideal, stress = module._ideal_distances, module._stress_layout
+    """`module` (graph.render) with its stress majorization replaced by a library's layout."""
+    ideal, stress, shape = module._ideal_distances, module._stress_layout, module._node_shape
 
     def capture(sub: Any) -> dict[str, dict[str, float]]:
         _component["sub"] = sub
         return ideal(sub)
 
+    def capture_shape(node: dict[str, Any], seed: bool) -> Any:
+        lines, box = shape(node, seed)
+        _component["boxes"][node["id"]] = box
+        return lines, box
+
     _hand["stress"] = stress
-    module._ideal_distances, module._stress_layout = capture, igraph_layout(kind)
+    module._ideal_distances, module._node_shape = capture, capture_shape
+    module._stress_layout = (
+        graphviz_layout(kind) if kind.startswith("neato") else igraph_layout(kind)
+    )
     try:
         yield module
     finally:
         module._ideal_distances, module._stress_layout = ideal, stress
+        module._node_shape = shape
 
 
 # --- geometry -------------------------------------------------------------------------------
@@ -277,6 +333,14 @@ def main() -> None:
         help="also lay out with this igraph layout in place of the stress majorization "
         "(needs `pip install igraph`); repeatable",
     )
+    parser.add_argument(
+        "--graphviz",
+        action="append",
+        default=[],
+        choices=("neato", "neato-prism"),
+        help="also lay out with Graphviz's neato in place of the stress majorization "
+        "(needs `pip install pygraphviz`, whose wheel bundles Graphviz); repeatable",
+    )
     args = parser.parse_args()
     if args.snapshots and args.snapshots.exists():
         snapshots = json.loads(args.snapshots.read_text())
@@ -291,6 +355,7 @@ def main() -> None:
         versions.append((f"before ({args.before})", module_at(args.before), None))
     versions.append(("now", render, None))
     versions += [(f"igraph {kind}", render, kind) for kind in args.igraph]
+    versions += [(f"graphviz {kind}", render, kind) for kind in args.graphviz]
     print(
         "| snapshot | entities | links | layout | "
         + " | ".join(METRICS)

@@ -23,9 +23,10 @@ Pictures are capped at MAX_PICTURE_NODES entities: beyond that no layout stays l
 
 The markup comes from Jinja2 templates in graph/templates (picture.svg.j2, briefing.html.j2,
 briefing.css), autoescaped; this module computes what they show and every coordinate.
-The layout stays hand-written: benchmarks/layout_quality.py measured igraph's layouts in its
-place on the seed snapshots and at the cap, and none gave fewer label overlaps
-(benchmarks/README.md, "Legibility of the briefing pictures").
+The layout stays hand-written: benchmarks/layout_quality.py measured Graphviz's neato and
+igraph's layouts in its place on the seed snapshots, at 40 entities and at the cap; none was
+at least as legible on all of them (benchmarks/README.md, "Legibility of the briefing
+pictures").
 """
 
 from __future__ import annotations
