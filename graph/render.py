@@ -835,55 +835,41 @@ def _clutter(
     return count, round(total, 3)
 
 
-def layout(snapshot: dict[str, Any]) -> Layout:
-    """The picture's geometry: node positions and label boxes (no two overlap), link paths
-    and link label positions. Refuses snapshots above MAX_PICTURE_NODES entities."""
-    _check_picture(snapshot)
-    nodes = sorted(snapshot["nodes"], key=lambda n: n["id"])
-    by_id = {n["id"]: n for n in nodes}
-    seeds = set((snapshot.get("query") or {}).get("entity_ids") or [])
-    rels = sorted(snapshot.get("relationships") or [], key=lambda r: r["id"])
-    graph: nx.Graph[str] = nx.Graph()
-    graph.add_nodes_from(by_id)
-    graph.add_edges_from((r["from_id"], r["to_id"]) for r in rels if r["from_id"] != r["to_id"])
+def _component_layout(
+    graph: nx.Graph[str], members: list[str], seeds: set[str], rel_boxes: dict[str, Box]
+) -> dict[str, list[float]]:
+    """Positions of one connected component: the least cluttered of its seeded layouts,
+    each turned to lie horizontally and with its label boxes separated."""
+    sub: nx.Graph[str] = nx.Graph(graph.subgraph(members))
+    dist = _ideal_distances(sub)
+    first = next((m for m in sorted(seeds) if m in members), None)
+    if first is None:  # no starting entity here: the best connected one goes left
+        first = max(members, key=lambda m: (graph.degree(m), m))
+    sub_boxes = {m: rel_boxes[m] for m in members}
+    links = sorted({tuple(sorted(edge)) for edge in sub.edges()})
+    best: tuple[tuple[int, float], dict[str, list[float]]] | None = None
+    for attempt in range(_attempts(len(members))):
+        rng = random.Random(LAYOUT_SEED + attempt)
+        candidate = _stress_layout(members, dist, rng, mds=attempt == 0)
+        _orient(candidate, first)
+        _remove_overlaps(candidate, sub_boxes, BOX_PAD)
+        score = _clutter(candidate, sub_boxes, links)
+        if best is None or score < best[0]:
+            best = (score, candidate)
+    assert best is not None
+    return best[1]
 
-    shapes = {n["id"]: _node_shape(n, n["id"] in seeds) for n in nodes}
-    rel_boxes = {m: shape[1] for m, shape in shapes.items()}
-    components: list[tuple[dict[str, list[float]], Box]] = []
-    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
-    for members in parts:
-        sub: nx.Graph[str] = nx.Graph(graph.subgraph(members))
-        dist = _ideal_distances(sub)
-        first = next((m for m in sorted(seeds) if m in members), None)
-        if first is None:  # no starting entity here: the best connected one goes left
-            first = max(members, key=lambda m: (graph.degree(m), m))
-        sub_boxes = {m: rel_boxes[m] for m in members}
-        links = sorted({tuple(sorted(edge)) for edge in sub.edges()})
-        best: tuple[tuple[int, float], dict[str, list[float]]] | None = None
-        for attempt in range(_attempts(len(members))):
-            rng = random.Random(LAYOUT_SEED + attempt)
-            candidate = _stress_layout(members, dist, rng, mds=attempt == 0)
-            _orient(candidate, first)
-            _remove_overlaps(candidate, sub_boxes, BOX_PAD)
-            score = _clutter(candidate, sub_boxes, links)
-            if best is None or score < best[0]:
-                best = (score, candidate)
-        assert best is not None
-        pos = best[1]
-        boxes = _boxes_at(pos, rel_boxes, members)
-        bound = Box(
-            min(b.x0 for b in boxes),
-            min(b.y0 for b in boxes),
-            max(b.x1 for b in boxes),
-            max(b.y1 for b in boxes),
-        )
-        components.append((pos, bound))
-    _pack(components, 48.0)
-    pos = {m: p for comp, _ in components for m, p in comp.items()}
 
-    # links: one drawn line per ordered pair, curved when the pair is linked both ways.
-    # A link whose label finds no clear spot is lengthened, the node boxes separated again
-    # and the labels placed again; the try with the fewest clashing labels is kept.
+def _links(
+    rels: list[dict[str, Any]],
+    pos: dict[str, list[float]],
+    rel_boxes: dict[str, Box],
+    seeds: set[str],
+) -> tuple[list[EdgeLayout], dict[str, list[float]]]:
+    """One drawn line per ordered pair, curved when the pair is linked both ways, and the
+    node positions they were placed with. A link whose label finds no clear spot is
+    lengthened, the node boxes separated again and the labels placed again; the try with the
+    fewest clashing labels is kept."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for rel in rels:
         groups[(rel["from_id"], rel["to_id"])].append(rel)
@@ -904,7 +890,39 @@ def layout(snapshot: dict[str, Any]) -> Layout:
             pos[e.to_id][1] += uy * step
         _remove_overlaps(pos, rel_boxes, BOX_PAD)
     assert best_try is not None
-    _, edges, pos = best_try
+    return best_try[1], best_try[2]
+
+
+def layout(snapshot: dict[str, Any]) -> Layout:
+    """The picture's geometry: node positions and label boxes (no two overlap), link paths
+    and link label positions. Refuses snapshots above MAX_PICTURE_NODES entities."""
+    _check_picture(snapshot)
+    nodes = sorted(snapshot["nodes"], key=lambda n: n["id"])
+    by_id = {n["id"]: n for n in nodes}
+    seeds = set((snapshot.get("query") or {}).get("entity_ids") or [])
+    rels = sorted(snapshot.get("relationships") or [], key=lambda r: r["id"])
+    graph: nx.Graph[str] = nx.Graph()
+    graph.add_nodes_from(by_id)
+    graph.add_edges_from((r["from_id"], r["to_id"]) for r in rels if r["from_id"] != r["to_id"])
+
+    shapes = {n["id"]: _node_shape(n, n["id"] in seeds) for n in nodes}
+    rel_boxes = {m: shape[1] for m, shape in shapes.items()}
+    components: list[tuple[dict[str, list[float]], Box]] = []
+    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
+    for members in parts:
+        pos = _component_layout(graph, members, seeds, rel_boxes)
+        boxes = _boxes_at(pos, rel_boxes, members)
+        bound = Box(
+            min(b.x0 for b in boxes),
+            min(b.y0 for b in boxes),
+            max(b.x1 for b in boxes),
+            max(b.y1 for b in boxes),
+        )
+        components.append((pos, bound))
+    _pack(components, 48.0)
+    pos = {m: p for comp, _ in components for m, p in comp.items()}
+
+    edges, pos = _links(rels, pos, rel_boxes, seeds)
     node_boxes = {m: rel_boxes[m].moved(pos[m][0], pos[m][1]) for m in pos}
     placed = [e.label_box for e in edges]
 
