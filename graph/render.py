@@ -20,11 +20,17 @@ on a BLAS or on the CPU's vector unit:
    link whose label finds none is lengthened and the overlap removal run again, a few times.
 
 Pictures are capped at MAX_PICTURE_NODES entities: beyond that no layout stays legible.
+
+The markup comes from Jinja2 templates in graph/templates (picture.svg.j2, briefing.html.j2,
+briefing.css), autoescaped; this module computes what they show and every coordinate.
+The layout stays hand-written: benchmarks/layout_quality.py measured Graphviz's neato and
+igraph's layouts in its place on the seed snapshots, at 40 entities and at the cap; none was
+at least as legible on all of them (benchmarks/README.md, "Legibility of the briefing
+pictures").
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import random
@@ -36,7 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import networkx as nx
+from markupsafe import Markup
 
 from graph.errors import InvalidInput
 from graph.text import MONTHS, display_date
@@ -78,7 +86,10 @@ EDGE_DARK = "#57606a"
 
 # Advance widths of DejaVu Sans (Book and Bold, 2048 units per em) for U+0020..U+007E, read
 # from the fonts of Debian's fonts-dejavu-core 2.37. Shaping applies kerning, which only
-# narrows a line, so sums of advances never underestimate the rendered width.
+# narrows a line, so sums of advances never underestimate the rendered width. A table rather
+# than the font file (Pillow or fontTools could read it): the layout, hence the SVG and HTML
+# bytes, must not depend on which fonts a machine has; tests/test_render.py checks the table
+# against the installed font with Pillow.
 _UNITS_PER_EM = 2048
 _ASCENT = 1901 / 2048
 _REGULAR = (
@@ -268,23 +279,30 @@ _SHAPES: dict[str, list[tuple[float, float]]] = {
 }
 
 
-def _marker(style: Style, x: float, y: float, size: float, stroke_width: float = 1.4) -> str:
-    paint = f'fill="{style.fill}" stroke="{style.stroke}" stroke-width="{_r(stroke_width)}"'
+def _marker(
+    style: Style, x: float, y: float, size: float, stroke_width: float = 1.4
+) -> dict[str, str]:
+    """A marker's element and its attributes as written (the template's `marker` draws it)."""
+    paint = {"fill": style.fill, "stroke": style.stroke, "stroke_width": _r(stroke_width)}
     if style.shape == "circle":
-        return f'<circle cx="{_r(x)}" cy="{_r(y)}" r="{_r(size)}" {paint}/>'
-    if style.shape == "square":
-        side = 1.8 * size
-        return (
-            f'<rect x="{_r(x - side / 2)}" y="{_r(y - side / 2)}" width="{_r(side)}" '
-            f'height="{_r(side)}" rx="{_r(size * 0.18)}" {paint}/>'
+        return {"tag": "circle", "cx": _r(x), "cy": _r(y), "r": _r(size), **paint}
+    if style.shape in ("square", "pill"):
+        w, h, rx = (
+            (1.8 * size, 1.8 * size, size * 0.18)
+            if style.shape == "square"
+            else (2.5 * size, 1.5 * size, 0.75 * size)
         )
-    if style.shape == "pill":
-        w, h = 2.5 * size, 1.5 * size
-        return (
-            f'<rect x="{_r(x - w / 2)}" y="{_r(y - h / 2)}" width="{_r(w)}" height="{_r(h)}" '
-            f'rx="{_r(h / 2)}" {paint}/>'
-        )
-    return f'<polygon points="{_polygon(_SHAPES[style.shape], x, y, size)}" {paint}/>'
+        return {
+            "tag": "rect",
+            **_rect(x - w / 2, y - h / 2, w, h),
+            "rx": _r(rx),
+            **paint,
+        }
+    return {"tag": "polygon", "points": _polygon(_SHAPES[style.shape], x, y, size), **paint}
+
+
+def _rect(x: float, y: float, width: float, height: float) -> dict[str, str]:
+    return {"x": _r(x), "y": _r(y), "width": _r(width), "height": _r(height)}
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -293,9 +311,22 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ISO_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})")
 
 
-def esc(value: object) -> str:
-    """Text for XML/HTML content and attribute values: escaped, XML-illegal characters out."""
-    return html.escape(_XML_ILLEGAL.sub("\ufffd", str(value)), quote=True)
+def _xml_text(value: object) -> object:
+    """What the templates write for a value: XML-illegal characters replaced (markup, the
+    picture inside the briefing, is left as it is); autoescaping then escapes it."""
+    return value if isinstance(value, Markup) else _XML_ILLEGAL.sub("\ufffd", str(value))
+
+
+# Templates are package data (graph/templates), read through importlib.resources.
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("graph", "templates"),
+    autoescape=True,
+    finalize=_xml_text,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 
 def display_created(created: str) -> str:
@@ -804,55 +835,41 @@ def _clutter(
     return count, round(total, 3)
 
 
-def layout(snapshot: dict[str, Any]) -> Layout:
-    """The picture's geometry: node positions and label boxes (no two overlap), link paths
-    and link label positions. Refuses snapshots above MAX_PICTURE_NODES entities."""
-    _check_picture(snapshot)
-    nodes = sorted(snapshot["nodes"], key=lambda n: n["id"])
-    by_id = {n["id"]: n for n in nodes}
-    seeds = set((snapshot.get("query") or {}).get("entity_ids") or [])
-    rels = sorted(snapshot.get("relationships") or [], key=lambda r: r["id"])
-    graph: nx.Graph[str] = nx.Graph()
-    graph.add_nodes_from(by_id)
-    graph.add_edges_from((r["from_id"], r["to_id"]) for r in rels if r["from_id"] != r["to_id"])
+def _component_layout(
+    graph: nx.Graph[str], members: list[str], seeds: set[str], rel_boxes: dict[str, Box]
+) -> dict[str, list[float]]:
+    """Positions of one connected component: the least cluttered of its seeded layouts,
+    each turned to lie horizontally and with its label boxes separated."""
+    sub: nx.Graph[str] = nx.Graph(graph.subgraph(members))
+    dist = _ideal_distances(sub)
+    first = next((m for m in sorted(seeds) if m in members), None)
+    if first is None:  # no starting entity here: the best connected one goes left
+        first = max(members, key=lambda m: (graph.degree(m), m))
+    sub_boxes = {m: rel_boxes[m] for m in members}
+    links = sorted({tuple(sorted(edge)) for edge in sub.edges()})
+    best: tuple[tuple[int, float], dict[str, list[float]]] | None = None
+    for attempt in range(_attempts(len(members))):
+        rng = random.Random(LAYOUT_SEED + attempt)
+        candidate = _stress_layout(members, dist, rng, mds=attempt == 0)
+        _orient(candidate, first)
+        _remove_overlaps(candidate, sub_boxes, BOX_PAD)
+        score = _clutter(candidate, sub_boxes, links)
+        if best is None or score < best[0]:
+            best = (score, candidate)
+    assert best is not None
+    return best[1]
 
-    shapes = {n["id"]: _node_shape(n, n["id"] in seeds) for n in nodes}
-    rel_boxes = {m: shape[1] for m, shape in shapes.items()}
-    components: list[tuple[dict[str, list[float]], Box]] = []
-    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
-    for members in parts:
-        sub: nx.Graph[str] = nx.Graph(graph.subgraph(members))
-        dist = _ideal_distances(sub)
-        first = next((m for m in sorted(seeds) if m in members), None)
-        if first is None:  # no starting entity here: the best connected one goes left
-            first = max(members, key=lambda m: (graph.degree(m), m))
-        sub_boxes = {m: rel_boxes[m] for m in members}
-        links = sorted({tuple(sorted(edge)) for edge in sub.edges()})
-        best: tuple[tuple[int, float], dict[str, list[float]]] | None = None
-        for attempt in range(_attempts(len(members))):
-            rng = random.Random(LAYOUT_SEED + attempt)
-            candidate = _stress_layout(members, dist, rng, mds=attempt == 0)
-            _orient(candidate, first)
-            _remove_overlaps(candidate, sub_boxes, BOX_PAD)
-            score = _clutter(candidate, sub_boxes, links)
-            if best is None or score < best[0]:
-                best = (score, candidate)
-        assert best is not None
-        pos = best[1]
-        boxes = _boxes_at(pos, rel_boxes, members)
-        bound = Box(
-            min(b.x0 for b in boxes),
-            min(b.y0 for b in boxes),
-            max(b.x1 for b in boxes),
-            max(b.y1 for b in boxes),
-        )
-        components.append((pos, bound))
-    _pack(components, 48.0)
-    pos = {m: p for comp, _ in components for m, p in comp.items()}
 
-    # links: one drawn line per ordered pair, curved when the pair is linked both ways.
-    # A link whose label finds no clear spot is lengthened, the node boxes separated again
-    # and the labels placed again; the try with the fewest clashing labels is kept.
+def _links(
+    rels: list[dict[str, Any]],
+    pos: dict[str, list[float]],
+    rel_boxes: dict[str, Box],
+    seeds: set[str],
+) -> tuple[list[EdgeLayout], dict[str, list[float]]]:
+    """One drawn line per ordered pair, curved when the pair is linked both ways, and the
+    node positions they were placed with. A link whose label finds no clear spot is
+    lengthened, the node boxes separated again and the labels placed again; the try with the
+    fewest clashing labels is kept."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for rel in rels:
         groups[(rel["from_id"], rel["to_id"])].append(rel)
@@ -873,7 +890,39 @@ def layout(snapshot: dict[str, Any]) -> Layout:
             pos[e.to_id][1] += uy * step
         _remove_overlaps(pos, rel_boxes, BOX_PAD)
     assert best_try is not None
-    _, edges, pos = best_try
+    return best_try[1], best_try[2]
+
+
+def layout(snapshot: dict[str, Any]) -> Layout:
+    """The picture's geometry: node positions and label boxes (no two overlap), link paths
+    and link label positions. Refuses snapshots above MAX_PICTURE_NODES entities."""
+    _check_picture(snapshot)
+    nodes = sorted(snapshot["nodes"], key=lambda n: n["id"])
+    by_id = {n["id"]: n for n in nodes}
+    seeds = set((snapshot.get("query") or {}).get("entity_ids") or [])
+    rels = sorted(snapshot.get("relationships") or [], key=lambda r: r["id"])
+    graph: nx.Graph[str] = nx.Graph()
+    graph.add_nodes_from(by_id)
+    graph.add_edges_from((r["from_id"], r["to_id"]) for r in rels if r["from_id"] != r["to_id"])
+
+    shapes = {n["id"]: _node_shape(n, n["id"] in seeds) for n in nodes}
+    rel_boxes = {m: shape[1] for m, shape in shapes.items()}
+    components: list[tuple[dict[str, list[float]], Box]] = []
+    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
+    for members in parts:
+        pos = _component_layout(graph, members, seeds, rel_boxes)
+        boxes = _boxes_at(pos, rel_boxes, members)
+        bound = Box(
+            min(b.x0 for b in boxes),
+            min(b.y0 for b in boxes),
+            max(b.x1 for b in boxes),
+            max(b.y1 for b in boxes),
+        )
+        components.append((pos, bound))
+    _pack(components, 48.0)
+    pos = {m: p for comp, _ in components for m, p in comp.items()}
+
+    edges, pos = _links(rels, pos, rel_boxes, seeds)
     node_boxes = {m: rel_boxes[m].moved(pos[m][0], pos[m][1]) for m in pos}
     placed = [e.label_box for e in edges]
 
@@ -974,11 +1023,25 @@ def _tooltip_node(node: dict[str, Any], numbers: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
-def _text(x: float, y: float, text: str, size: float, fill: str = TEXT, extra: str = "") -> str:
-    return (
-        f'<text x="{_r(x)}" y="{_r(y)}" font-size="{_r(size)}" fill="{fill}"{extra}>'
-        f"{esc(text)}</text>"
-    )
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    size: float,
+    fill: str = TEXT,
+    bold: bool = False,
+    middle: bool = False,
+) -> dict[str, Any]:
+    """One line of text (the template's `text` draws it)."""
+    return {
+        "x": _r(x),
+        "y": _r(y),
+        "text": text,
+        "size": _r(size),
+        "fill": fill,
+        "bold": bold,
+        "middle": middle,
+    }
 
 
 def to_svg(snapshot: dict[str, Any]) -> str:
@@ -991,35 +1054,63 @@ def _svg(snapshot: dict[str, Any], framed: bool) -> str:
     """The picture; unframed (for the HTML briefing, which says the rest) it holds only the
     legend and the graph."""
     geo = layout(snapshot)
-    nodes = {n["id"]: n for n in snapshot["nodes"]}
-    rels = {r["id"]: r for r in snapshot.get("relationships") or []}
-    numbers = _source_numbers(snapshot)
     width = max(MIN_WIDTH if framed else MIN_WIDTH * 0.6, geo.width + 2 * MARGIN)
-    inner = width - 2 * MARGIN
-
-    # header: title, what the picture shows, legend
-    y = MARGIN if framed else MARGIN * 0.6
-    header: list[str] = []
     title = str(snapshot.get("title") or snapshot.get("id") or "Snapshot")
+    y = MARGIN if framed else MARGIN * 0.6
+    header, y = _svg_header(snapshot, geo, title, width, y) if framed else ([], y)
+    legend, y = _svg_legend(geo, width, y)
+    graph_top = y
+    drawing = _svg_graph(snapshot, geo, MARGIN + (width - 2 * MARGIN - geo.width) / 2, graph_top)
+    y = graph_top + geo.height + 30
+    footer = None
     if framed:
-        for line in wrap(title, inner, 22, bold=True, max_lines=3):
-            y += 22 * _ASCENT
-            header.append(_text(MARGIN, y, line, 22, extra=' font-weight="bold"'))
-            y += 22 * 0.3
-        rel_count = len(snapshot.get("relationships") or [])
-        counts = f"{len(geo.nodes)} entities{SEP}{rel_count} relationships"
-        for line in wrap(f"{describe_query(snapshot)}{SEP}{counts}", inner, 12.5, max_lines=2):
-            y += 8 + 12.5 * _ASCENT
-            header.append(_text(MARGIN, y, line, 12.5, MUTED))
-            y -= 4
-        y += 18
+        footer, y = _svg_footer(snapshot, width, y)
+        height = y + MARGIN
+    else:
+        height = y - 10
+    size = {"width": str(math.ceil(width)), "height": str(math.ceil(height))}
+    return _TEMPLATES.get_template("picture.svg.j2").render(
+        **size,
+        **drawing,
+        title=title,
+        description=f"{describe_query(snapshot)}; snapshot {snapshot.get('id', '')}",
+        font_stack=FONT_STACK,
+        header=header,
+        legend=legend,
+        footer=footer,
+        colours={"text": TEXT, "edge": EDGE, "edge_dark": EDGE_DARK},
+    )
+
+
+def _svg_header(
+    snapshot: dict[str, Any], geo: Layout, title: str, width: float, y: float
+) -> tuple[list[dict[str, Any]], float]:
+    """The title and what the picture shows, as lines of text; and where the legend starts."""
+    inner = width - 2 * MARGIN
+    header = []
+    for line in wrap(title, inner, 22, bold=True, max_lines=3):
+        y += 22 * _ASCENT
+        header.append(_text(MARGIN, y, line, 22, bold=True))
+        y += 22 * 0.3
+    rel_count = len(snapshot.get("relationships") or [])
+    counts = f"{len(geo.nodes)} entities{SEP}{rel_count} relationships"
+    for line in wrap(f"{describe_query(snapshot)}{SEP}{counts}", inner, 12.5, max_lines=2):
+        y += 8 + 12.5 * _ASCENT
+        header.append(_text(MARGIN, y, line, 12.5, MUTED))
+        y -= 4
+    return header, y + 18
+
+
+def _svg_legend(geo: Layout, width: float, y: float) -> tuple[list[dict[str, Any]], float]:
+    """One entry per kind of entity drawn, in reading order, in rows; and where the graph
+    starts."""
     present: dict[str, int] = defaultdict(int)
     for n in geo.nodes:
         present[n.label] += 1
     legend_order = [label for label in READING_ORDER if label in present] + sorted(
         label for label in present if label not in READING_ORDER
     )
-    legend: list[str] = []
+    legend = []
     x = MARGIN
     row_h = 24.0
     for label in legend_order:
@@ -1030,23 +1121,29 @@ def _svg(snapshot: dict[str, Any], framed: bool) -> str:
             y += row_h
         cy = y + row_h / 2
         legend.append(
-            f'<g class="legend-entry" data-label="{esc(label)}">'
-            + _marker(_style(label), x + 9, cy, 7.0, 1.1)
-            + _text(x + 26, cy + 11.5 * 0.36, text, 11.5)
-            + "</g>"
+            {
+                "label": label,
+                "marker": _marker(_style(label), x + 9, cy, 7.0, 1.1),
+                "text": _text(x + 26, cy + 11.5 * 0.36, text, 11.5),
+            }
         )
         x += w
-    y += row_h + 22
-    graph_top = y
-    ox = MARGIN + (inner - geo.width) / 2
-    oy = graph_top
+    return legend, y + row_h + 22
+
+
+def _svg_graph(
+    snapshot: dict[str, Any], geo: Layout, ox: float, oy: float
+) -> dict[str, list[dict[str, Any]]]:
+    """The links, their labels and the nodes, the layout moved by (ox, oy)."""
+    nodes = {n["id"]: n for n in snapshot["nodes"]}
+    rels = {r["id"]: r for r in snapshot.get("relationships") or []}
+    numbers = _source_numbers(snapshot)
 
     def at(p: tuple[float, float]) -> tuple[float, float]:
         return p[0] + ox, p[1] + oy
 
-    # links
-    edge_parts: list[str] = []
-    label_parts: list[str] = []
+    links = []
+    link_labels = []
     for e in geo.edges:
         (sx, sy), (ex, ey) = at(e.start), at(e.end)
         ctrl = None if e.control is None else at(e.control)
@@ -1071,58 +1168,54 @@ def _svg(snapshot: dict[str, Any], framed: bool) -> str:
                 f" ({grading(props)}, confidence {props.get('confidence', '?')}%) {_refs(props, numbers)}"
                 + (f"\n\u201c{props['quote']}\u201d" if props.get("quote") else "")
             )
-        edge_parts.append(
-            f'<g class="link" data-types="{esc(" ".join(e.types))}"><title>{esc(chr(10).join(tip))}</title>'
-            f'<path d="{path}" fill="none" stroke="{EDGE}" stroke-width="1.3"/>'
-            f'<polygon points="{" ".join(f"{_r(a)},{_r(b)}" for a, b in arrow)}" fill="{EDGE_DARK}"/></g>'
+        links.append(
+            {
+                "types": " ".join(e.types),
+                "tooltip": "\n".join(tip),
+                "path": path,
+                "arrow": " ".join(f"{_r(a)},{_r(b)}" for a, b in arrow),
+            }
         )
         lx, ly = at(e.label_at)
         box = e.label_box.moved(ox, oy)
-        label_parts.append(
-            f'<g class="link-label"><rect x="{_r(box.x0)}" y="{_r(box.y0)}" width="{_r(box.x1 - box.x0)}" '
-            f'height="{_r(box.y1 - box.y0)}" rx="3" fill="#ffffff" fill-opacity="0.9"/>'
-            + _text(lx, ly + EDGE_FONT * 0.35, e.text, EDGE_FONT, MUTED, ' text-anchor="middle"')
-            + "</g>"
+        link_labels.append(
+            {
+                **_rect(box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0),
+                "text": _text(lx, ly + EDGE_FONT * 0.35, e.text, EDGE_FONT, MUTED, middle=True),
+            }
         )
 
-    # nodes
-    node_parts: list[str] = []
+    drawn = []
     for n in geo.nodes:
         cx, cy = at((n.x, n.y))
-        style = _style(n.label)
-        ring = ""
-        if n.seed:
-            ring = f'<circle cx="{_r(cx)}" cy="{_r(cy)}" r="{_r(SEED_RING - 1)}" fill="#ffffff" stroke="{TEXT}" stroke-width="1.6"/>'
         extent = SEED_RING if n.seed else 1.38 * MARKER
         top = cy + extent + 3
         text_w = max(text_width(line, NODE_FONT, n.seed) for line in n.lines)
-        background = (
-            f'<rect x="{_r(cx - text_w / 2 - 3)}" y="{_r(top - 1)}" width="{_r(text_w + 6)}" '
-            f'height="{_r(len(n.lines) * NODE_LINE + 3)}" rx="3" fill="#ffffff" fill-opacity="0.88"/>'
+        drawn.append(
+            {
+                "id": n.id,
+                "label": n.label,
+                "tooltip": _tooltip_node(nodes[n.id], numbers),
+                "ring": {"cx": _r(cx), "cy": _r(cy), "r": _r(SEED_RING - 1)} if n.seed else None,
+                "marker": _marker(_style(n.label), cx, cy, MARKER),
+                "background": _rect(
+                    cx - text_w / 2 - 3, top - 1, text_w + 6, len(n.lines) * NODE_LINE + 3
+                ),
+                "font_size": _r(NODE_FONT),
+                "bold": n.seed,
+                "lines": [
+                    {"x": _r(cx), "y": _r(top + NODE_FONT * _ASCENT + k * NODE_LINE), "text": line}
+                    for k, line in enumerate(n.lines)
+                ],
+            }
         )
-        weight = ' font-weight="bold"' if n.seed else ""
-        spans = "".join(
-            f'<tspan x="{_r(cx)}" y="{_r(top + NODE_FONT * _ASCENT + k * NODE_LINE)}">{esc(line)}</tspan>'
-            for k, line in enumerate(n.lines)
-        )
-        node_parts.append(
-            f'<g class="node" data-id="{esc(n.id)}" data-label="{esc(n.label)}">'
-            f"<title>{esc(_tooltip_node(nodes[n.id], numbers))}</title>"
-            + ring
-            + _marker(style, cx, cy, MARKER)
-            + background
-            + f'<text font-size="{_r(NODE_FONT)}" fill="{TEXT}" text-anchor="middle"{weight}>{spans}</text></g>'
-        )
+    return {"links": links, "link_labels": link_labels, "nodes": drawn}
 
-    # footer: snapshot identity and the sources cited
-    y = graph_top + geo.height + 30
-    if not framed:
-        return _svg_document(
-            title, width, y - 10, snapshot, header, legend, edge_parts, label_parts, node_parts, []
-        )
-    footer = [
-        f'<line x1="{_r(MARGIN)}" y1="{_r(y)}" x2="{_r(width - MARGIN)}" y2="{_r(y)}" stroke="#d0d7de" stroke-width="1"/>'
-    ]
+
+def _svg_footer(snapshot: dict[str, Any], width: float, y: float) -> tuple[dict[str, Any], float]:
+    """A rule, then the snapshot's identity and the sources cited; and where the footer ends."""
+    inner = width - 2 * MARGIN
+    footer: dict[str, Any] = {"x1": _r(MARGIN), "x2": _r(width - MARGIN), "y": _r(y)}
     y += 8
     foot = 10.5
     identity = (
@@ -1135,53 +1228,12 @@ def _svg(snapshot: dict[str, Any], framed: bool) -> str:
     for number, source in enumerate(sources, start=1):
         for line in wrap(_source_line(number, source), inner - 14, foot, max_lines=2):
             lines.append(("\u2003" + line if not line.startswith("[") else line, MUTED))
-    footer.append('<g class="footnotes">')
+    notes = []
     for line, colour in lines:
         y += foot * 1.4
-        footer.append(_text(MARGIN, y, line, foot, colour))
-    footer.append("</g>")
-    return _svg_document(
-        title,
-        width,
-        y + MARGIN,
-        snapshot,
-        header,
-        legend,
-        edge_parts,
-        label_parts,
-        node_parts,
-        footer,
-    )
-
-
-def _svg_document(
-    title: str,
-    width: float,
-    height: float,
-    snapshot: dict[str, Any],
-    *groups: list[str],
-) -> str:
-    header, legend, edge_parts, label_parts, node_parts, footer = groups
-    out: list[str] = []
-    w, h = str(math.ceil(width)), str(math.ceil(height))
-    out.append(
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-        f'font-family="{esc(FONT_STACK)}" role="img" aria-label="{esc(title)}">'
-    )
-    out.append(f"<title>{esc(title)}</title>")
-    out.append(
-        f"<desc>{esc(describe_query(snapshot))}; snapshot {esc(snapshot.get('id', ''))}</desc>"
-    )
-    out.append(f'<rect x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/>')
-    out.append('<g class="header">' + "".join(header) + "</g>")
-    out.append('<g class="legend">' + "".join(legend) + "</g>")
-    out.append('<g class="links">' + "".join(edge_parts) + "</g>")
-    out.append('<g class="link-labels">' + "".join(label_parts) + "</g>")
-    out.append('<g class="nodes">' + "".join(node_parts) + "</g>")
-    if footer:
-        out.append('<g class="footer">' + "".join(footer) + "</g>")
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+        notes.append(_text(MARGIN, y, line, foot, colour))
+    footer["notes"] = notes
+    return footer, y
 
 
 # --- PNG ----------------------------------------------------------------------------------
@@ -1234,62 +1286,6 @@ def to_png(snapshot: dict[str, Any], scale: float = 2.0) -> bytes:
 
 # --- HTML ---------------------------------------------------------------------------------
 
-_CSS = """
-@page { size: A4 portrait; margin: 14mm 13mm 16mm; }
-* { box-sizing: border-box; }
-html { background: #eef1f4; }
-body { margin: 0; color: #1f2328; font: 15px/1.45 'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif; }
-.page { max-width: 1120px; margin: 24px auto; padding: 36px 44px 40px; background: #fff;
-        box-shadow: 0 1px 3px rgba(31,35,40,.12), 0 8px 24px rgba(66,74,83,.12); }
-header.brief { border-bottom: 3px solid #1f2328; padding-bottom: 12px; margin-bottom: 18px; }
-.kicker { margin: 0; font-size: 12px; letter-spacing: .12em; text-transform: uppercase; color: #59636e; }
-h1 { margin: 4px 0 6px; font-size: 27px; line-height: 1.2; }
-h2 { margin: 28px 0 10px; font-size: 18px; padding-bottom: 4px; border-bottom: 1px solid #d0d7de; }
-.meta { margin: 0; color: #59636e; font-size: 13.5px; }
-.meta .mono { white-space: nowrap; word-break: normal; }
-figure { margin: 0; break-inside: avoid; page-break-inside: avoid; }
-figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
-figure .frame { border: 1px solid #d0d7de; border-radius: 4px; padding: 4px; }
-figcaption { margin-top: 6px; color: #59636e; font-size: 12.5px; }
-ol.timeline { list-style: none; margin: 0 0 0 8px; padding: 0; border-left: 3px solid #d0d7de; }
-ol.timeline li { position: relative; margin: 0 0 12px; padding-left: 18px; break-inside: avoid; page-break-inside: avoid; }
-ol.timeline li::before { content: ""; position: absolute; left: -8px; top: 6px; width: 13px; height: 13px;
-        border-radius: 50%; background: var(--dot, #59636e); border: 1.5px solid var(--ring, #fff);
-        box-shadow: 0 0 0 2px #fff; }
-.when { font-weight: bold; }
-.when small, .muted { color: #59636e; font-weight: normal; }
-.tag { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; color: #1f2328;
-       border: 1px solid #afb8c1; background: #f6f8fa; vertical-align: 1px; }
-blockquote { margin: 4px 0 0; padding: 2px 0 2px 10px; border-left: 3px solid #e1e4e8; color: #313840; font-style: italic; }
-table { width: 100%; border-collapse: collapse; font-size: 13.5px; }
-thead { display: table-header-group; }
-th { text-align: left; background: #f6f8fa; border-bottom: 2px solid #d0d7de; padding: 5px 8px; }
-td { border-bottom: 1px solid #e1e4e8; padding: 5px 8px; vertical-align: top; }
-tr { break-inside: avoid; page-break-inside: avoid; }
-td.num, th.num { text-align: right; white-space: nowrap; }
-table.links td:first-child { width: 38%; }
-table.links td.quote { font-size: 12.5px; color: #313840; }
-.rel { font-weight: bold; color: #0550ae; white-space: nowrap; }
-code, .mono { font-family: 'DejaVu Sans Mono', monospace; font-size: 12.5px; word-break: break-all; }
-dl.query { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; font-size: 13.5px; }
-dl.query dt { font-weight: bold; }
-dl.query dd { margin: 0; }
-ol.sources { padding-left: 0; list-style: none; font-size: 13.5px; }
-ol.sources li { margin-bottom: 6px; break-inside: avoid; }
-a { color: #0550ae; text-decoration: none; }
-footer.brief { margin-top: 28px; padding-top: 8px; border-top: 1px solid #d0d7de; color: #59636e; font-size: 12px; }
-@media print {
-  html, body { background: #fff; }
-  body { font-size: 10pt; }
-  .page { max-width: none; margin: 0; padding: 0; box-shadow: none; }
-  h1 { font-size: 19pt; }
-  h2 { font-size: 13pt; break-after: avoid; page-break-after: avoid; }
-  table { font-size: 9pt; }
-  table.links td.quote { font-size: 8.5pt; }
-  figure svg { max-height: 235mm; }
-}
-""".strip()
-
 
 def _date_key(props: dict[str, Any]) -> tuple[int, str]:
     date = props.get("date")
@@ -1319,37 +1315,37 @@ def timeline(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     return dated + [undated[m] for m in ids]
 
 
-def _event_rows(snapshot: dict[str, Any], numbers: dict[str, int]) -> list[str]:
+def _event_rows(snapshot: dict[str, Any], numbers: dict[str, int]) -> list[dict[str, Any]]:
     rows = []
-    events = timeline(snapshot)
-    for node in events:
+    for node in timeline(snapshot):
         props = node["properties"]
         label = style_label(node["labels"])
-        when = display_date(props.get("date"), props.get("date_precision"), props.get("date_text"))
-        said = ""
-        if props.get("date") and props.get("date_text") and props.get("date_precision") != "day":
-            said = f" <small>(\u201c{esc(props['date_text'])}\u201d)</small>"
-        quote = (
-            f"<blockquote>\u201c{esc(props['quote'])}\u201d {_cite(props, numbers)}</blockquote>"
-            if props.get("quote")
-            else ""
-        )
-        status = (
-            f' <span class="muted">\u00b7 {esc(props["status"])}</span>'
-            if props.get("status")
-            else ""
-        )
         rows.append(
-            f'<li style="--dot: {_style(label).fill}; --ring: {_style(label).stroke}"><div class="when">{esc(when)}{said}</div>'
-            f'<div><strong>{esc(_name(node))}</strong> <span class="tag">{esc(display_label(label))}</span>{status}</div>'
-            f"{quote}</li>"
+            {
+                "fill": _style(label).fill,
+                "stroke": _style(label).stroke,
+                "when": display_date(
+                    props.get("date"), props.get("date_precision"), props.get("date_text")
+                ),
+                # what the source said, beside a date less precise than a day
+                "said": props["date_text"]
+                if props.get("date")
+                and props.get("date_text")
+                and props.get("date_precision") != "day"
+                else None,
+                "name": _name(node),
+                "label": display_label(label),
+                "status": props.get("status"),
+                "quote": props.get("quote"),
+                "sources": _cited(props, numbers),
+            }
         )
     return rows
 
 
-def _cite(props: dict[str, Any], numbers: dict[str, int]) -> str:
-    cited = sorted({numbers[s] for s in props.get("source_ids") or [] if s in numbers})
-    return "".join(f'<a href="#source-{n}">[{n}]</a>' for n in cited)
+def _cited(props: dict[str, Any], numbers: dict[str, int]) -> list[int]:
+    """The numbers of the sources the properties cite, in order."""
+    return sorted({numbers[s] for s in props.get("source_ids") or [] if s in numbers})
 
 
 # Shown elsewhere in the briefing (name, provenance columns, the timeline's dates) or only
@@ -1374,22 +1370,106 @@ _NOT_FACTS = frozenset(
 )
 
 
-def _facts(props: dict[str, Any]) -> str:
-    """The entity's description and its other properties, e.g. "fatalities: 2"."""
-    facts = [
-        f"{esc(key.replace('_', ' '))}: {esc(', '.join(map(str, v)) if isinstance(v, list) else v)}"
+def _facts(props: dict[str, Any]) -> list[str]:
+    """The entity's other properties, e.g. "fatalities: 2"."""
+    return [
+        f"{key.replace('_', ' ')}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
         for key, v in sorted(props.items())
         if key not in _NOT_FACTS
         and not key.endswith(("_precision", "_day"))
         and v not in (None, "", [])
     ]
-    description = f"<br>{esc(props['description'])}" if props.get("description") else ""
-    listed = f'<br><span class="muted">{"; ".join(facts)}</span>' if facts else ""
-    return f'<span class="facts">{description}{listed}</span>' if description or listed else ""
 
 
-def _grade_cell(props: dict[str, Any]) -> str:
-    return f'<abbr title="{esc(grading_words(props))}">{esc(grading(props) or DASH)}</abbr>'
+def _grade(props: dict[str, Any]) -> dict[str, str]:
+    return {"words": grading_words(props), "code": grading(props) or DASH}
+
+
+def _entity_rows(nodes: list[dict[str, Any]], numbers: dict[str, int]) -> list[dict[str, Any]]:
+    """The entities in reading order (actors, places, things, events), then by name."""
+    order = {label: i for i, label in enumerate(READING_ORDER)}
+    rows = []
+    for node in sorted(
+        nodes, key=lambda n: (order.get(style_label(n["labels"]), 99), _name(n).lower(), n["id"])
+    ):
+        props = node["properties"]
+        shown = style_label(node["labels"])
+        broader = [label for label in node["labels"] if label not in ("Entity", shown)]
+        rows.append(
+            {
+                "name": _name(node),
+                "aliases": ", ".join(props.get("aliases") or []),
+                "description": props.get("description"),
+                "facts": _facts(props),
+                "label": display_label(shown),
+                "broader": ", ".join(display_label(b) for b in broader),
+                "grade": _grade(props),
+                "confidence": props.get("confidence", DASH),
+                "sources": _cited(props, numbers),
+            }
+        )
+    return rows
+
+
+def _link_rows(
+    rels: list[dict[str, Any]], names: dict[str, str], numbers: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The relationships by subject, type and object."""
+    rows = []
+    for rel in sorted(
+        rels,
+        key=lambda r: (names[r["from_id"]].lower(), r["type"], names[r["to_id"]].lower(), r["id"]),
+    ):
+        props = rel.get("properties") or {}
+        rows.append(
+            {
+                "from_name": names[rel["from_id"]],
+                "to_name": names[rel["to_id"]],
+                "type": rel["type"],
+                "verb": humanise(rel["type"]),
+                "role": props.get("role"),
+                "grade": _grade(props),
+                "confidence": props.get("confidence", DASH),
+                "quote": props.get("quote"),
+                "sources": _cited(props, numbers),
+            }
+        )
+    return rows
+
+
+def _source_items(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": source.get("title") or source.get("name") or source["id"],
+            "publisher": source.get("publisher") or "publisher not stated",
+            "published": display_date(source["published"], None)
+            if source.get("published")
+            else None,
+            "retrieved": display_date(source["retrieved"], None)
+            if source.get("retrieved")
+            else None,
+            "sha256": str(source.get("content_sha256") or "")[:16],
+            "id": source["id"],
+            "url": source.get("url"),
+        }
+        for source in sources
+    ]
+
+
+def _query_rows(snapshot: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """What the query that produced the snapshot asked."""
+    query = snapshot.get("query") or {}
+    kind = query.get("kind", "not recorded")
+    return {
+        "kind": kind,
+        "neighbourhood": kind == "neighbourhood",
+        "named": kind == "named_query",
+        "starts": [{"name": names.get(i, i), "id": i} for i in query.get("entity_ids") or []],
+        "depth": query.get("depth"),
+        "types": ", ".join(query.get("types") or []),
+        "name": query.get("name"),
+        "params": json.dumps(query.get("params") or {}, sort_keys=True, ensure_ascii=False),
+    }
 
 
 def to_html(snapshot: dict[str, Any]) -> str:
@@ -1401,149 +1481,20 @@ def to_html(snapshot: dict[str, Any]) -> str:
     sources = snapshot.get("sources") or []
     numbers = _source_numbers(snapshot)
     names = {n["id"]: _name(n) for n in nodes}
-    title = str(snapshot.get("title") or snapshot.get("id") or "Snapshot")
-    created = display_created(str(snapshot.get("created") or ""))
-    parts: list[str] = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head>",
-        '<body><main class="page">',
-        '<header class="brief"><p class="kicker">crimegraph briefing</p>',
-        f"<h1>{esc(title)}</h1>",
-        f'<p class="meta">{esc(describe_query(snapshot))} \u00b7 {len(nodes)} entities \u00b7 '
-        f"{len(rels)} relationships \u00b7 {len(sources)} sources \u00b7 snapshot "
-        f'<span class="mono">{esc(snapshot.get("id", ""))}</span>, created {esc(created)}</p></header>',
-    ]
-    if 0 < len(nodes) <= MAX_PICTURE_NODES:
-        parts.append(
-            '<figure><div class="frame">'
-            + _svg(snapshot, framed=False)
-            + "</div><figcaption>Each shape and colour is a kind of entity (legend at the top of the "
-            "picture); arrows run from subject to object of each relationship. The entity the "
-            "query started from is ringed.</figcaption></figure>"
-        )
-    elif nodes:
-        parts.append(
-            f'<p class="muted">No picture: {len(nodes)} entities are more than the '
-            f"{MAX_PICTURE_NODES} a picture shows legibly. The tables below hold them all.</p>"
-        )
-
-    events = _event_rows(snapshot, numbers)
-    parts.append("<section><h2>Timeline of events</h2>")
-    parts.append(
-        '<ol class="timeline">' + "".join(events) + "</ol>"
-        if events
-        else '<p class="muted">No event in this snapshot.</p>'
+    picture = Markup(_svg(snapshot, framed=False)) if 0 < len(nodes) <= MAX_PICTURE_NODES else None
+    return _TEMPLATES.get_template("briefing.html.j2").render(
+        title=str(snapshot.get("title") or snapshot.get("id") or "Snapshot"),
+        description=describe_query(snapshot),
+        counts={"entities": len(nodes), "relationships": len(rels), "sources": len(sources)},
+        id=snapshot.get("id", ""),
+        created=display_created(str(snapshot.get("created") or "")),
+        content_hash=snapshot.get("content_hash", ""),
+        format=snapshot.get("format", ""),
+        picture=picture,
+        max_picture_nodes=MAX_PICTURE_NODES,
+        events=_event_rows(snapshot, numbers),
+        entities=_entity_rows(nodes, numbers),
+        links=_link_rows(rels, names, numbers),
+        sources=_source_items(sources),
+        query=_query_rows(snapshot, names),
     )
-    parts.append(
-        '<p class="muted">Dates are shown only as precisely as the sources give them; '
-        "undated events come last.</p></section>"
-    )
-
-    order = {label: i for i, label in enumerate(READING_ORDER)}
-    entity_rows = []
-    for node in sorted(
-        nodes, key=lambda n: (order.get(style_label(n["labels"]), 99), _name(n).lower(), n["id"])
-    ):
-        props = node["properties"]
-        aliases = props.get("aliases") or []
-        also = f'<br><span class="muted">also {esc(", ".join(aliases))}</span>' if aliases else ""
-        shown = style_label(node["labels"])
-        broader = [label for label in node["labels"] if label not in ("Entity", shown)]
-        labels = esc(display_label(shown)) + (
-            f' <span class="muted">({esc(", ".join(display_label(b) for b in broader))})</span>'
-            if broader
-            else ""
-        )
-        entity_rows.append(
-            f"<tr><td><strong>{esc(_name(node))}</strong>{also}{_facts(props)}</td><td>{labels}</td>"
-            f'<td>{_grade_cell(props)}</td><td class="num">{esc(props.get("confidence", DASH))}%</td>'
-            f"<td>{_cite(props, numbers)}</td></tr>"
-        )
-    parts.append(
-        "<section><h2>Entities</h2><table><thead><tr><th>Name</th><th>Labels</th>"
-        '<th>Grading</th><th class="num">Confidence</th><th>Sources</th></tr></thead><tbody>'
-        + "".join(entity_rows)
-        + "</tbody></table></section>"
-    )
-
-    link_rows = []
-    for rel in sorted(
-        rels,
-        key=lambda r: (names[r["from_id"]].lower(), r["type"], names[r["to_id"]].lower(), r["id"]),
-    ):
-        props = rel.get("properties") or {}
-        role = f" ({esc(props['role'])})" if props.get("role") else ""
-        quote = f"\u201c{esc(props['quote'])}\u201d " if props.get("quote") else ""
-        link_rows.append(
-            f'<tr><td>{esc(names[rel["from_id"]])} <span class="rel" title="{esc(rel["type"])}">'
-            f"{esc(humanise(rel['type']))}{role}</span> {esc(names[rel['to_id']])}</td>"
-            f'<td>{_grade_cell(props)}</td><td class="num">{esc(props.get("confidence", DASH))}%</td>'
-            f'<td class="quote">{quote}{_cite(props, numbers)}</td></tr>'
-        )
-    if link_rows:
-        parts.append(
-            '<section><h2>Relationships and evidence</h2><table class="links"><thead><tr>'
-            '<th>Relationship</th><th>Grading</th><th class="num">Conf.</th><th>Evidence</th>'
-            "</tr></thead><tbody>" + "".join(link_rows) + "</tbody></table></section>"
-        )
-
-    source_items = []
-    for number, source in enumerate(sources, start=1):
-        retrieved = source.get("retrieved")
-        published = source.get("published")
-        bits = [
-            esc(source.get("publisher") or "publisher not stated"),
-            f"published {esc(display_date(published, None))}" if published else "",
-            f"retrieved {esc(display_date(retrieved, None))}" if retrieved else "",
-            f'sha256 <span class="mono">{esc(str(source.get("content_sha256") or "")[:16])}\u2026</span>',
-            f'id <span class="mono">{esc(source["id"])}</span>',
-            f'url <span class="mono">{esc(source["url"])}</span>' if source.get("url") else "",
-        ]
-        source_items.append(
-            f'<li id="source-{number}"><strong>[{number}]</strong> '
-            f"{esc(source.get('title') or source.get('name') or source['id'])}<br>"
-            f'<span class="muted">{SEP.join(b for b in bits if b)}</span></li>'
-        )
-    parts.append(
-        '<section><h2>Sources cited</h2><ol class="sources">'
-        + "".join(source_items)
-        + "</ol></section>"
-    )
-
-    query = snapshot.get("query") or {}
-    rows = [("Kind", esc(query.get("kind", "not recorded")))]
-    if query.get("kind") == "neighbourhood":
-        starts = "<br>".join(
-            f'{esc(names.get(i, i))} <span class="mono">({esc(i)})</span>'
-            for i in query.get("entity_ids") or []
-        )
-        rows += [("Starting entities", starts), ("Depth", esc(query.get("depth")))]
-        if query.get("types"):
-            rows.append(("Relationship types", esc(", ".join(query["types"]))))
-    elif query.get("kind") == "named_query":
-        params = json.dumps(query.get("params") or {}, sort_keys=True, ensure_ascii=False)
-        rows += [
-            ("Query", f"<code>{esc(query.get('name'))}</code>"),
-            ("Parameters", f"<code>{esc(params)}</code>"),
-        ]
-    rows += [
-        ("Snapshot", f'<span class="mono">{esc(snapshot.get("id", ""))}</span>'),
-        ("Content sha256", f'<span class="mono">{esc(snapshot.get("content_hash", ""))}</span>'),
-        ("Created", esc(created)),
-        ("Format", esc(snapshot.get("format", ""))),
-    ]
-    parts.append(
-        '<section><h2>How this briefing was produced</h2><dl class="query">'
-        + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-        + "</dl></section>"
-    )
-    parts.append(
-        '<footer class="brief">Generated by crimegraph from snapshot '
-        f'<span class="mono">{esc(snapshot.get("id", ""))}</span>. Every entity and '
-        "relationship cites its source; grading uses the Admiralty code (source reliability "
-        "A\u2013F, information credibility 1\u20136).</footer>"
-    )
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"

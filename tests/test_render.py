@@ -19,10 +19,12 @@ import os
 import random
 import xml.etree.ElementTree as ET
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from graph import render
 from graph.errors import InvalidInput
@@ -275,6 +277,48 @@ def test_text_is_escaped_and_the_svg_parses() -> None:
     assert root.find(f"{SVG}title").text == "Ops <b>&</b>"  # type: ignore[union-attr]
 
 
+def test_attribute_values_are_escaped() -> None:
+    """Ids, types and labels land in attributes: a quote in them must not end the attribute."""
+    snapshot = synthetic(3)
+    hostile = 'x" onmouseover="alert(1)'
+    old_id = snapshot["nodes"][0]["id"]
+    snapshot["nodes"][0]["id"] = hostile
+    for rel in snapshot["relationships"]:
+        rel["type"] = 'PART_OF" onclick="alert(2)'
+        for end in ("from_id", "to_id"):
+            rel[end] = hostile if rel[end] == old_id else rel[end]
+    root = ET.fromstring(render.to_svg(snapshot))
+    ids = {g.get("data-id") for g in root.iter(f"{SVG}g") if g.get("class") == "node"}
+    assert hostile in ids
+    assert all(not any(a.startswith("on") for a in e.attrib) for e in root.iter())
+    attributes: list[tuple[str, str | None]] = []
+
+    class Attributes(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            attributes.extend(attrs)
+
+    Attributes().feed(render.to_html(snapshot))
+    assert ("title", 'PART_OF" onclick="alert(2)') in attributes
+    assert ("data-id", hostile) in attributes
+    assert not [name for name, _ in attributes if name.startswith("on")]
+
+
+def test_the_templates_ship_as_package_data() -> None:
+    """An installed crimegraph draws from graph/templates: the wheel's package data must
+    hold every template file (setuptools matches these globs against paths under graph/)."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["graph"]
+    package = REPO / "graph"
+    templates = sorted((package / "templates").iterdir())
+    assert {t.name for t in templates} >= {"picture.svg.j2", "briefing.html.j2"}
+    for template in templates:
+        relative = template.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, g) for g in globs), f"{relative} is not shipped"
+
+
 def assert_no_overlap(layout: render.Layout) -> None:
     boxes = [(n.name, n.box) for n in layout.nodes]
     for i, (name_a, a) in enumerate(boxes):
@@ -317,7 +361,7 @@ def test_no_overlap_at_the_cap_and_refusal_beyond_it() -> None:
             draw(too_many)
     page = render.to_html(too_many)  # the briefing still lists everything, without a picture
     assert "<svg" not in page and "No picture: 151 entities" in page
-    assert render.esc(too_many["nodes"][0]["properties"]["name"]) in page
+    assert escape(too_many["nodes"][0]["properties"]["name"]) in page
 
 
 def test_wrap_measures_dejavu_widths() -> None:
@@ -356,6 +400,23 @@ def test_wrap_measures_dejavu_widths() -> None:
     )
     assert len(lines) == 3 and lines[-1].endswith("\u2026")
     assert all(render.text_width(line, 12) <= 150 for line in lines)
+
+
+def test_the_width_table_is_dejavu_sans() -> None:
+    """render keeps DejaVu Sans's advance widths as a table, so a layout needs no font file;
+    the table must be the font's, as Pillow (FreeType) reads it from the installed files."""
+    from PIL import ImageFont
+
+    fonts = render.dejavu_fonts()
+    if not fonts:
+        pytest.skip("DejaVu Sans is not installed (Debian: fonts-dejavu-core)")
+    chars = [chr(code) for code in range(32, 127)] + list(render._PUNCTUATION)
+    for path, bold in zip(fonts, (False, True), strict=True):
+        # at 2048 px, one px is one font unit: the advances come out exact
+        font = ImageFont.truetype(path, 2048, layout_engine=ImageFont.Layout.BASIC)
+        wrong = {c: (font.getlength(c), render._advance(c, bold)) for c in chars}
+        wrong = {c: pair for c, pair in wrong.items() if pair[0] != pair[1]}
+        assert not wrong, f"{path}: (font, table) advances differ: {wrong}"
 
 
 def test_every_label_of_the_model_has_its_own_look(model: Model) -> None:
@@ -438,9 +499,9 @@ def test_html_briefing_content(snapshots: dict[str, Snapshot]) -> None:
     )
 
     for node in network["nodes"]:
-        assert render.esc(node["properties"]["name"]) in page
+        assert escape(node["properties"]["name"]) in page
     for source in network["sources"]:
-        assert render.esc(source["title"]) in page
+        assert escape(source["title"]) in page
         assert source["content_sha256"][:16] in page and source["id"] in page
     assert "retrieved 22 November 2026" in page and "Africa-Press \u2013 Lesotho" in page
     assert network["content_hash"] in page and network["id"] in page
