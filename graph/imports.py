@@ -56,6 +56,7 @@ from graph.export import (
     to_admin_csv,
     to_admin_csv_zip,
     to_ftm,
+    unguard_cell,
 )
 from graph.model import (
     Model,
@@ -1094,6 +1095,8 @@ def _admin_column(header: str) -> tuple[str, str, bool]:
 
 def _admin_value(kind: str, array: bool, text: str, delimiter: str) -> Any:
     def one(item: str) -> Any:
+        if kind == "string":  # graph.export guarded each element of a text array
+            return unguard_cell(item)
         convert = _ADMIN_TYPES.get(kind)
         if convert is not None:
             try:
@@ -1145,6 +1148,9 @@ def _read_admin_csv(parsed: ParsedImport, members: dict[str, CsvMember], model: 
                 parsed.problem(record, "-", f"{len(cells)} cells; the header has {len(header)}")
                 continue
             given = {name: cell for name, cell in zip(names, cells, strict=True) if cell != ""}
+            for end in (":ID", ":START_ID", ":END_ID", "id"):  # ids are text cells too
+                if end in given and (end != "id" or kind == "rel"):
+                    given[end] = unguard_cell(given[end])
             if isinstance(record, NodeRecord):
                 record.id = given.get(":ID")
                 record.label, message = _concrete_label(
@@ -1163,7 +1169,8 @@ def _read_admin_csv(parsed: ParsedImport, members: dict[str, CsvMember], model: 
                 if cell == "" or name.startswith(":") or (kind == "rel" and name == "id"):
                     continue
                 if col_kind in ("", "string") and not array:
-                    record.props[name] = _cell_value(specs.get(name), cell, delimiter)
+                    # A text column: graph.export guarded the whole cell.
+                    record.props[name] = _cell_value(specs.get(name), unguard_cell(cell), delimiter)
                 else:
                     record.props[name] = _admin_value(col_kind, array, cell, delimiter)
             if isinstance(record, NodeRecord):
