@@ -92,12 +92,11 @@ _CSV_SPLIT = re.compile(r"(?<!\\)((?:\\\\)*)\|")
 ZIP_RATIO_FLOOR = 1024 * 1024  # a member unpacking to less is no bomb, whatever its ratio
 ZIP_READ_CHUNK = 64 * 1024  # bytes asked of a zip member at once: bounds each inflate call
 README_BYTES = 1024 * 1024  # of README.txt, read for its --array-delimiter line
-# A JSON string, or an unterminated one up to the end (so a scan never backtracks); then
-# any bracket outside strings. Used to bound nesting before json.loads recurses into it.
-_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)'
-_JSON_STRINGS = re.compile(_JSON_STRING, re.DOTALL)
-_JSON_TOKENS = re.compile(_JSON_STRING + r"|[\[\]{}]", re.DOTALL)
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+# For bounding JSON nesting before json.loads recurses into it: every byte but quotes and
+# brackets (UTF-8 never repeats an ASCII byte inside a multi-byte character); a string,
+# or an unterminated one up to the end (so a scan never backtracks), or a bracket.
+_NOT_JSON_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
 _ADMIN_TYPES = {
     "int": int,
     "long": int,
@@ -271,18 +270,21 @@ class ImportLimits:
         )
 
 
-def json_too_deep(text: str, limit: int) -> int | None:
-    """The offset in `text` of the bracket that opens level limit+1 of JSON, or None.
+def json_too_deep(data: bytes, limit: int) -> int | None:
+    """The offset in `data` (UTF-8 JSON) of the bracket that opens level limit+1, or None.
 
     Counted without parsing: brackets outside strings, opened minus closed. That is never
-    less than the depth json.loads recurses to before it succeeds or fails, so text that
-    passes cannot exhaust the parser's stack. Linear time: the string pattern never
-    backtracks, and only text with more than `limit` opening brackets is scanned at all."""
-    if text.count("[") + text.count("{") <= limit:
+    less than the depth json.loads recurses to before it succeeds or fails, so data that
+    passes cannot exhaust the parser's stack. Linear time, mostly in C: only data with more
+    than `limit` opening brackets is scanned at all."""
+    if data.count(b"[") + data.count(b"{") <= limit:
         return None
+    # Escapes first (an escaped backslash, then an escaped quote), then all but quotes and
+    # brackets; quotes then pair up in order, and what lies between pairs is string.
+    structure = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_JSON_STRUCTURE)
     depth = 0
-    for char in _NOT_BRACKETS.sub("", _JSON_STRINGS.sub("", text)):
-        if char in "[{":
+    for byte in b"".join(structure.split(b'"')[::2]):
+        if byte in b"[{":
             depth += 1
             if depth > limit:
                 break
@@ -291,13 +293,13 @@ def json_too_deep(text: str, limit: int) -> int | None:
     else:
         return None
     depth = 0  # too deep: find where, for the message (a slower scan, rejected files only)
-    for match in _JSON_TOKENS.finditer(text):
-        char = text[match.start()]
-        if char in "[{":
+    for match in _JSON_TOKENS.finditer(data):
+        byte = data[match.start()]
+        if byte in b"[{":
             depth += 1
             if depth > limit:
                 return match.start()
-        elif char in "]}" and depth:
+        elif byte in b"]}" and depth:
             depth -= 1
     return None
 
@@ -392,7 +394,8 @@ def _zip_problems(
                 None,
                 "-",
                 f"its files unpack to {total:,} bytes, more than the "
-                f"{limits.zip_max_total_bytes:,} an import may (CRIMEGRAPH_IMPORT_ZIP_MAX_TOTAL_BYTES)",
+                f"{limits.zip_max_total_bytes:,} an import may "
+                "(CRIMEGRAPH_IMPORT_ZIP_MAX_TOTAL_BYTES)",
             )
         )
     return problems
@@ -516,7 +519,7 @@ def detect_format(
         # A snapshot is one JSON object with a `nodes` list (often over many lines); FtM
         # is one object per line.
         end = data.find(b"\n")
-        line = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
+        line = data[: end if end >= 0 else len(data)]
         if json_too_deep(line, (limits or ImportLimits()).max_json_depth) is not None:
             return "ftm"  # whichever it is, its reader reports line 1 as too deep
         try:
@@ -653,12 +656,11 @@ def _read_ftm(parsed: ParsedImport, data: bytes, model: Model, max_depth: int) -
         if not raw.strip():
             continue
         base = Record(parsed.file_name, number, "properties.", {}, None, {})
+        if json_too_deep(raw, max_depth) is not None:
+            parsed.problem(base, "-", _too_deep_message(max_depth))
+            continue
         try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            if json_too_deep(text, max_depth) is not None:
-                parsed.problem(base, "-", _too_deep_message(max_depth))
-                continue
-            item = json.loads(text)
+            item = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             parsed.problem(base, "-", f"not a JSON object: {exc}")
             continue
@@ -803,14 +805,13 @@ def _ftm_value(spec: PropertySpec, values: list[Any]) -> Any:
 
 def _read_snapshot(parsed: ParsedImport, data: bytes, model: Model, max_depth: int) -> None:
     file_name = parsed.file_name
+    deep = json_too_deep(data, max_depth)
+    if deep is not None:
+        line = data.count(b"\n", 0, deep) + 1
+        parsed.problems.append(Problem(file_name, line, "-", _too_deep_message(max_depth)))
+        return
     try:
-        text = data.decode("utf-8-sig")
-        deep = json_too_deep(text, max_depth)
-        if deep is not None:
-            line = text.count("\n", 0, deep) + 1
-            parsed.problems.append(Problem(file_name, line, "-", _too_deep_message(max_depth)))
-            return
-        doc = json.loads(text)
+        doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         parsed.problem(None, "-", f"not valid JSON: {exc}")
         return

@@ -23,6 +23,7 @@ from graph.imports import (
     ImportRejected,
     ImportSource,
     export_graph,
+    json_too_deep,
     render_export,
     run_import,
     split_csv_list,
@@ -722,3 +723,29 @@ def test_csv_export_with_formulas_imports_back_unchanged(
     assert after == before
     assert [r for r in after if r["properties"].get("aliases") == FORMULAS]
     assert {r["properties"].get("name") for r in after} >= set(names)
+
+
+def nesting(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(nesting, value), default=0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, {"b": "]]]}}}"}], "c": "[[[[{{{{"}',
+        '["\\\\", ["\\\\\\"[[[", [[]]]]',
+        '{"k\\"[": [[[["x\\\\"]]]]}',
+        "[[[[[[]]]]]]",
+        '[{}, {}, [], [[]], "[\\u005b"]',
+    ],
+)
+def test_the_depth_scan_counts_what_the_parser_would(text: str) -> None:
+    """Brackets inside strings, escaped quotes and escaped backslashes do not fool it."""
+    depth = nesting(json.loads(text))
+    assert json_too_deep(text.encode(), depth) is None
+    offset = json_too_deep(text.encode(), depth - 1)
+    assert offset is not None and text[offset] in "[{"
