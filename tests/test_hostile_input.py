@@ -566,7 +566,7 @@ def test_json_within_the_depth_limit_still_imports(store: Store, client: TestCli
 
 
 def _write_bomb(path: Path, size: int = BOMB_BYTES) -> None:
-    """A zip whose one member unpacks to `size` bytes of short rows (about 1:1000),
+    """A zip (about 830 KB) whose one member unpacks to `size` bytes of rows of zeros,
     written in chunks so the test itself stays small."""
     row = b"0" * 1023 + b"\n"
     chunk = row * 1024
