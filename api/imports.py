@@ -167,6 +167,7 @@ def create_import(
         format=format,
         options=options,
         timeout=graph.settings.import_timeout,
+        limits=imports.ImportLimits.from_settings(graph.settings),
     )
     if not result.created:
         response.status_code = 200

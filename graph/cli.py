@@ -614,6 +614,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             options=options,
             progress=lambda message: print(f"import: {message}", file=sys.stderr),
             timeout=settings.import_timeout,
+            limits=imports.ImportLimits.from_settings(settings),
         )
     ds = result.dataset
     if args.json:

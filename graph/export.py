@@ -620,6 +620,26 @@ def to_cypher(snapshot: Snapshot) -> str:
 
 ARRAY_DELIMITERS = (";", "|", "\x1f")  # the first one no value contains is used
 
+# OWASP CSV injection: a spreadsheet reads a cell that starts with one of these as a
+# formula (`=cmd|' /C calc'!A0`, `=HYPERLINK(...)`), so such a text cell is written with a
+# leading `'`. So that the quote can be taken off again exactly, a text that already
+# starts with quotes followed by one of these gets one more: the reader removes one
+# quote from any cell that starts with quotes followed by a trigger (unguard_cell).
+FORMULA_TRIGGERS = "=+-@\t\r"
+_UNGUARDED = re.compile("'*[" + re.escape(FORMULA_TRIGGERS) + "]")
+_GUARDED = re.compile("'+[" + re.escape(FORMULA_TRIGGERS) + "]")
+_GUARDED_TEXT = "(?s)'+[=+\\-@\\t\\r].*"  # _GUARDED as a Java regex, for Cypher's =~
+
+
+def guard_cell(text: str) -> str:
+    """Text as a CSV cell no spreadsheet runs as a formula: `'` before a formula trigger."""
+    return "'" + text if _UNGUARDED.match(text) else text
+
+
+def unguard_cell(text: str) -> str:
+    """The text guard_cell was given: for a CSV cell crimegraph wrote."""
+    return text[1:] if _GUARDED.match(text) else text
+
 
 def _array_delimiter(items: Iterable[Mapping[str, Any]]) -> str:
     texts: list[str] = []
@@ -641,14 +661,19 @@ def _csv_header(key: str, column: _Column) -> str:
     return f"{key}:{kind}{'[]' if column.array else ''}"
 
 
+_TEXT_KINDS = ("string", "mixed")  # columns whose cells are guarded; numbers stay numbers
+
+
 def _csv_scalar(value: Any, column: _Column) -> str:
     if column.kind == "mixed":
-        return _as_text(value)
+        return guard_cell(_as_text(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if column.kind == "double":
         return repr(float(value))
-    return str(value)
+    if column.kind == "string":
+        return guard_cell(str(value))
+    return str(value)  # int, long (a negative number stays one), date (digits first)
 
 
 def _csv_value(value: Any, column: _Column, delimiter: str) -> str:
@@ -719,7 +744,7 @@ def to_admin_csv(snapshot: Snapshot) -> dict[str, str]:
         props = node["properties"]
         node_rows.append(
             [
-                node["id"],
+                guard_cell(node["id"]),
                 delimiter.join(sorted(node.get("labels") or [])),
                 *(_csv_value(props.get(k), c, delimiter) for k, c in node_columns.items()),
             ]
@@ -737,10 +762,10 @@ def to_admin_csv(snapshot: Snapshot) -> dict[str, str]:
         props = rel["properties"]
         rel_rows.append(
             [
-                rel["from_id"],
-                rel["to_id"],
+                guard_cell(rel["from_id"]),
+                guard_cell(rel["to_id"]),
                 rel["type"],
-                rel["id"],
+                guard_cell(rel["id"]),
                 *(_csv_value(props.get(k), c, delimiter) for k, c in rel_columns.items()),
             ]
         )
@@ -751,12 +776,71 @@ def to_admin_csv(snapshot: Snapshot) -> dict[str, str]:
         "  neo4j-admin database import full --nodes=nodes.csv "
         "--relationships=relationships.csv \\\n"
         f"    --array-delimiter={_delimiter_option(delimiter)} --multiline-fields=true <database>\n"
+        + _unguard_note(nodes, relationships, node_columns, rel_columns)
     )
     return {
         "README.txt": readme,
         "nodes.csv": _csv_text(node_rows),
         "relationships.csv": _csv_text(rel_rows),
     }
+
+
+def _guarded_keys(
+    items: list[dict[str, Any]], columns: dict[str, _Column]
+) -> list[tuple[str, bool]]:
+    """(key, is a list) of the text properties, and `id`, where guard_cell added a quote."""
+    found: dict[str, bool] = {}
+    for item in items:
+        if guard_cell(item["id"]) != item["id"]:
+            found["id"] = False
+        for key, column in columns.items():
+            value = item["properties"].get(key)
+            if column.kind not in _TEXT_KINDS or value is None or key in found:
+                continue
+            values = value if column.array else [value]
+            if any(guard_cell(_as_text(v)) != _as_text(v) for v in values):
+                found[key] = column.array
+    return sorted(found.items())
+
+
+def _unguard_note(
+    nodes: list[dict[str, Any]],
+    relationships: list[dict[str, Any]],
+    node_columns: dict[str, _Column],
+    rel_columns: dict[str, _Column],
+) -> str:
+    """README.txt's paragraph on the quotes guard_cell added, with the Cypher that takes
+    them off after neo4j-admin (crimegraph's own import takes them off itself)."""
+    statements = []
+    pattern = cypher_string(_GUARDED_TEXT)
+    for match, var, items, columns in (
+        ("(n)", "n", nodes, node_columns),
+        ("()-[r]->()", "r", relationships, rel_columns),
+    ):
+        for key, array in _guarded_keys(items, columns):
+            prop = f"{var}.{key}"
+            if array:
+                statements.append(
+                    f"MATCH {match} WHERE any(x IN {prop} WHERE x =~ {pattern}) "
+                    f"SET {prop} = [x IN {prop} | "
+                    f"CASE WHEN x =~ {pattern} THEN substring(x, 1) ELSE x END];"
+                )
+            else:
+                statements.append(
+                    f"MATCH {match} WHERE {prop} =~ {pattern} SET {prop} = substring({prop}, 1);"
+                )
+    note = (
+        "\nText cells that begin with = + - @ tab or carriage return (or with quotes, then one\n"
+        "of these) carry one added leading ' so that no spreadsheet runs them as formulas;\n"
+        "`crimegraph import` takes it off"
+    )
+    if not statements:
+        return note + ". No cell of these files has one.\n"
+    return (
+        note
+        + ". After neo4j-admin, take it off with:\n\n"
+        + "".join(f"  {statement}\n" for statement in statements)
+    )
 
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no clock in the bytes

@@ -30,13 +30,15 @@ import random
 import re
 import time
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from followthemoney import model as ftm_model
 from followthemoney.schema import Schema
@@ -54,6 +56,7 @@ from graph.export import (
     to_admin_csv,
     to_admin_csv_zip,
     to_ftm,
+    unguard_cell,
 )
 from graph.model import (
     Model,
@@ -62,6 +65,7 @@ from graph.model import (
     parse_grading,
     store_value,
 )
+from graph.settings import Settings
 from graph.snapshot import Snapshot, canonical_json
 from graph.store import Row, Store, WriteStep
 from graph.text import search_text, stable_id
@@ -85,6 +89,14 @@ PROVENANCE_LISTS = ("source_ids", "quotes", "dataset_ids")  # unioned on ids alr
 SYSTEM_DERIVED = ("search_text",)  # recomputed on import, dropped from exports
 _ADMIN_DELIMITER = re.compile(r"--array-delimiter=(?:'(.)'|U\+([0-9A-Fa-f]{4}))")
 _CSV_SPLIT = re.compile(r"(?<!\\)((?:\\\\)*)\|")
+ZIP_RATIO_FLOOR = 1024 * 1024  # a member unpacking to less is no bomb, whatever its ratio
+ZIP_READ_CHUNK = 64 * 1024  # bytes asked of a zip member at once: bounds each inflate call
+README_BYTES = 1024 * 1024  # of README.txt, read for its --array-delimiter line
+# For bounding JSON nesting before json.loads recurses into it: every byte but quotes and
+# brackets (UTF-8 never repeats an ASCII byte inside a multi-byte character); a string,
+# or an unterminated one up to the end (so a scan never backtracks), or a bracket.
+_NOT_JSON_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
 _ADMIN_TYPES = {
     "int": int,
     "long": int,
@@ -231,7 +243,162 @@ class ImportResult:
     seconds: dict[str, float] = field(default_factory=dict)  # read, validate, write, total
 
 
+def _setting(name: str) -> Any:
+    return Settings.model_fields[name].default
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How much a file may make an import read: hostile files (a JSON nested 50,000 deep,
+    a zip whose 300 KB unpack to 300 MB) are refused before they cost memory or stack.
+    The defaults are graph.settings' (CRIMEGRAPH_IMPORT_*)."""
+
+    max_json_depth: int = _setting("import_max_json_depth")
+    zip_max_members: int = _setting("import_zip_max_members")
+    zip_max_member_bytes: int = _setting("import_zip_max_member_bytes")
+    zip_max_total_bytes: int = _setting("import_zip_max_total_bytes")
+    zip_max_ratio: float = _setting("import_zip_max_ratio")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImportLimits:
+        return cls(
+            max_json_depth=settings.import_max_json_depth,
+            zip_max_members=settings.import_zip_max_members,
+            zip_max_member_bytes=settings.import_zip_max_member_bytes,
+            zip_max_total_bytes=settings.import_zip_max_total_bytes,
+            zip_max_ratio=settings.import_zip_max_ratio,
+        )
+
+
+def json_too_deep(data: bytes, limit: int) -> int | None:
+    """The offset in `data` (UTF-8 JSON) of the bracket that opens level limit+1, or None.
+
+    Counted without parsing: brackets outside strings, opened minus closed. That is never
+    less than the depth json.loads recurses to before it succeeds or fails, so data that
+    passes cannot exhaust the parser's stack. Linear time, mostly in C: only data with more
+    than `limit` opening brackets is scanned at all."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return None
+    # Escapes first (an escaped backslash, then an escaped quote), then all but quotes and
+    # brackets; quotes then pair up in order, and what lies between pairs is string.
+    structure = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_JSON_STRUCTURE)
+    depth = 0
+    for byte in b"".join(structure.split(b'"')[::2]):
+        if byte in b"[{":
+            depth += 1
+            if depth > limit:
+                break
+        elif depth:
+            depth -= 1
+    else:
+        return None
+    depth = 0  # too deep: find where, for the message (a slower scan, rejected files only)
+    for match in _JSON_TOKENS.finditer(data):
+        byte = data[match.start()]
+        if byte in b"[{":
+            depth += 1
+            if depth > limit:
+                return match.start()
+        elif byte in b"]}" and depth:
+            depth -= 1
+    return 0  # the scans differ only past bytes that are not JSON: refuse all the same
+
+
+def _too_deep_message(limit: int) -> str:
+    return f"JSON nested deeper than {limit} levels (CRIMEGRAPH_IMPORT_MAX_JSON_DEPTH); not read"
+
+
 # --- sources: bytes, a zip or a directory ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvMember:
+    """One file of a CSV import, opened on demand: a zip's members are streamed, within
+    the import's limits, never unpacked whole."""
+
+    name: str  # inside the directory or zip
+    shown: str  # how problems name it: upload.zip/Person.csv
+    open: Callable[[], IO[bytes]]
+
+
+class _BoundedMember(io.RawIOBase):
+    """A zip member's bytes, counted as they are unpacked: past the member's or the
+    import's budget, the import is refused naming the member. zipfile itself stops at the
+    size the header gives (and then checks the CRC); this holds even if a header lies."""
+
+    def __init__(self, stream: IO[bytes], shown: str, allowed: int, total: list[int]) -> None:
+        self.stream, self.shown, self.allowed, self.total = stream, shown, allowed, total
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.stream.read(min(len(buffer), ZIP_READ_CHUNK))
+        self.read_bytes += len(data)
+        self.total[0] -= len(data)
+        if self.read_bytes > self.allowed or self.total[0] < 0:
+            raise _reject(
+                [Problem(self.shown, None, "-", "unpacks to more than the import's limits allow")]
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+def _csv_member_name(name: str) -> bool:
+    return PurePosixPath(name).name.lower().endswith((".csv", ".txt"))
+
+
+def _zip_problems(
+    shown: str, data: bytes, infos: list[zipfile.ZipInfo], limits: ImportLimits
+) -> list[Problem]:
+    """What the headers of the members to read say against the limits, before any is read."""
+    problems = []
+    total = 0
+    for info in infos:
+        where = f"{shown}/{info.filename}"
+        size, packed = info.file_size, max(info.compress_size, 1)
+        total += size
+        if info.compress_size > len(data):
+            # A header may lie; this lie would inflate the ratio's allowance.
+            problems.append(Problem(where, None, "-", "its header claims more bytes than the zip"))
+        elif size > limits.zip_max_member_bytes:
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    "-",
+                    f"unpacks to {size:,} bytes, more than the {limits.zip_max_member_bytes:,} "
+                    "bytes one file may (CRIMEGRAPH_IMPORT_ZIP_MAX_MEMBER_BYTES)",
+                )
+            )
+        elif size > ZIP_RATIO_FLOOR and size > limits.zip_max_ratio * packed:
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    "-",
+                    f"unpacks to {size:,} bytes from {packed:,}: more than "
+                    f"{limits.zip_max_ratio:g} times its packed size "
+                    "(CRIMEGRAPH_IMPORT_ZIP_MAX_RATIO); a zip bomb?",
+                )
+            )
+    if total > limits.zip_max_total_bytes and not problems:
+        problems.append(
+            Problem(
+                shown,
+                None,
+                "-",
+                f"its files unpack to {total:,} bytes, more than the "
+                f"{limits.zip_max_total_bytes:,} an import may "
+                "(CRIMEGRAPH_IMPORT_ZIP_MAX_TOTAL_BYTES)",
+            )
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -277,28 +444,68 @@ class ImportSource:
                 [Problem(self.name, None, "-", "not a zip archive (it does not start as one)")]
             )
 
-    def csv_members(self) -> list[tuple[str, bytes]]:
-        """(name, bytes) of every file of a directory, a zip, or the one file."""
+    @contextmanager
+    def csv_members(self, limits: ImportLimits | None = None) -> Iterator[list[CsvMember]]:
+        """The .csv and .txt files of a directory or a zip, or the one file, in name order.
+        A zip is checked against `limits` (members, unpacked sizes, ratio) before any member
+        is read, and each member is counted again while it is read."""
+        limits = limits or ImportLimits()
         if self.data is None:
-            return list(self.members)
+            yield [
+                CsvMember(name, f"{self.name}/{name}", partial(io.BytesIO, data))
+                for name, data in self.members
+                if _csv_member_name(name)
+            ]
+            return
         self.check_zip_name()
         if not self.is_zip:
-            return [(self.name, self.data)]
-        try:
-            with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-                return [
-                    (info.filename, archive.read(info))
-                    for info in sorted(archive.infolist(), key=lambda i: i.filename)
-                    if not info.is_dir()
+            data = self.data
+            yield [CsvMember(self.name, self.name, lambda: io.BytesIO(data))]
+            return
+        # Each entry of the central directory starts with this signature: their count bounds
+        # the entries ZipFile will read (and hold in memory), whatever the end record says.
+        if self.data.count(b"PK\x01\x02") > limits.zip_max_members:
+            raise _reject(
+                [
+                    Problem(
+                        self.name,
+                        None,
+                        "-",
+                        f"holds more than {limits.zip_max_members} members "
+                        "(CRIMEGRAPH_IMPORT_ZIP_MAX_MEMBERS)",
+                    )
                 ]
-        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            raise ImportRejected(
-                f"{self.name}: not a readable zip: {exc}",
-                details=[Problem(self.name, None, "-", f"not a readable zip: {exc}").detail()],
-            ) from exc
+            )
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(self.data))
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
+            raise _reject([Problem(self.name, None, "-", f"not a readable zip: {exc}")]) from exc
+        with archive:
+            infos = sorted(
+                (i for i in archive.infolist() if not i.is_dir() and _csv_member_name(i.filename)),
+                key=lambda i: i.filename,
+            )
+            problems = _zip_problems(self.name, self.data, infos, limits)
+            if problems:
+                raise _reject(problems)
+            total = [limits.zip_max_total_bytes]  # what all members may still unpack to
+
+            def opener(info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
+                allowed = min(
+                    limits.zip_max_member_bytes,
+                    max(ZIP_RATIO_FLOOR, int(limits.zip_max_ratio * max(info.compress_size, 1))),
+                )
+                shown = f"{self.name}/{info.filename}"
+                return lambda: io.BufferedReader(
+                    _BoundedMember(archive.open(info), shown, allowed, total), ZIP_READ_CHUNK
+                )
+
+            yield [CsvMember(i.filename, f"{self.name}/{i.filename}", opener(i)) for i in infos]
 
 
-def detect_format(source: ImportSource, names: OptionNames | None = None) -> str:
+def detect_format(
+    source: ImportSource, names: OptionNames | None = None, limits: ImportLimits | None = None
+) -> str:
     """ftm, csv or snapshot, from the source's kind, name and first bytes."""
     names = names or OptionNames()
     source.check_zip_name()
@@ -312,8 +519,11 @@ def detect_format(source: ImportSource, names: OptionNames | None = None) -> str
         # A snapshot is one JSON object with a `nodes` list (often over many lines); FtM
         # is one object per line.
         end = data.find(b"\n")
+        line = data[: end if end >= 0 else len(data)]
+        if json_too_deep(line, (limits or ImportLimits()).max_json_depth) is not None:
+            return "ftm"  # whichever it is, its reader reports line 1 as too deep
         try:
-            first = json.loads(data[: end if end >= 0 else len(data)])
+            first = json.loads(line)
         except ValueError:
             return "snapshot"
         return "snapshot" if isinstance(first, dict) and "nodes" in first else "ftm"
@@ -334,10 +544,13 @@ def read_import(
     format: str | None = None,
     file_name: str | None = None,
     names: OptionNames | None = None,
+    limits: ImportLimits | None = None,
 ) -> ParsedImport:
-    """Parse a file into records with their locations; problems are collected, not raised.
+    """Parse a file into records with their locations; problems are collected, not raised
+    (but a file beyond `limits`, a zip bomb say, is refused at once with ImportRejected).
     `names` spells the options in messages as the caller does (API parameters by default)."""
     names = names or OptionNames()
+    limits = limits or ImportLimits()
     if isinstance(source, Path):
         source = ImportSource.from_path(source)
     elif isinstance(source, bytes):
@@ -347,7 +560,7 @@ def read_import(
             f"{source.name!r} is empty: nothing to import",
             details=[{"field": "file", "message": "empty"}],
         )
-    chosen = format or detect_format(source, names)
+    chosen = format or detect_format(source, names, limits)
     if chosen not in FORMATS:
         raise InvalidInput(
             f"unknown import format {chosen!r}; one of {', '.join(FORMATS)}",
@@ -355,7 +568,7 @@ def read_import(
         )
     parsed = ParsedImport(chosen, source.name, source.sha256)
     if chosen == "csv":
-        _read_csv(parsed, source, model)
+        _read_csv(parsed, source, model, limits)
     elif source.data is None:
         parsed.problem(None, "-", f"a {chosen} import is one file, not a directory")
     elif not _is_utf8(source.data):
@@ -364,9 +577,9 @@ def read_import(
             None, "-", f"not valid UTF-8 JSON (is it a CSV zip? use {names.format_as('csv')})"
         )
     elif chosen == "ftm":
-        _read_ftm(parsed, source.data, model)
+        _read_ftm(parsed, source.data, model, limits.max_json_depth)
     else:
-        _read_snapshot(parsed, source.data, model)
+        _read_snapshot(parsed, source.data, model, limits.max_json_depth)
     return parsed
 
 
@@ -437,12 +650,15 @@ def _ftm_ends(schema: Schema) -> tuple[str, str] | None:
     return None
 
 
-def _read_ftm(parsed: ParsedImport, data: bytes, model: Model) -> None:
+def _read_ftm(parsed: ParsedImport, data: bytes, model: Model, max_depth: int) -> None:
     mapping = _FtmMapping(model)
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
         base = Record(parsed.file_name, number, "properties.", {}, None, {})
+        if json_too_deep(raw, max_depth) is not None:
+            parsed.problem(base, "-", _too_deep_message(max_depth))
+            continue
         try:
             item = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
@@ -587,8 +803,13 @@ def _ftm_value(spec: PropertySpec, values: list[Any]) -> Any:
 # snapshot JSON ------------------------------------------------------------------------
 
 
-def _read_snapshot(parsed: ParsedImport, data: bytes, model: Model) -> None:
+def _read_snapshot(parsed: ParsedImport, data: bytes, model: Model, max_depth: int) -> None:
     file_name = parsed.file_name
+    deep = json_too_deep(data, max_depth)
+    if deep is not None:
+        line = data.count(b"\n", 0, deep) + 1
+        parsed.problems.append(Problem(file_name, line, "-", _too_deep_message(max_depth)))
+        return
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -678,54 +899,68 @@ def split_csv_list(text: str) -> list[str]:
     return [re.sub(r"\\(.)", r"\1", item) for item in items]
 
 
-def _csv_rows(parsed: ParsedImport, shown: str, text: str) -> Iterator[tuple[int, list[str]]]:
-    """Records with the line each starts on (a quoted cell may span lines); a file the csv
-    module cannot read ends with a problem at that line."""
+# What reading a member can meet besides bad CSV: bad UTF-8, a zip member that is
+# corrupt, truncated, encrypted or packed by a method zipfile lacks.
+_UNREADABLE = (
+    UnicodeDecodeError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)
+
+
+def _csv_rows(parsed: ParsedImport, member: CsvMember) -> Iterator[tuple[int, list[str]]]:
+    """Records with the line each starts on (a quoted cell may span lines), streamed from
+    the member; a file that cannot be read to its end ends with a problem at that line."""
     # A document's text can exceed the csv module's default cell limit (128 KiB).
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
-    reader = csv.reader(io.StringIO(text, newline=""))
     previous = 0
     try:
-        for row in reader:
-            yield previous + 1, row
-            previous = reader.line_num
+        with io.TextIOWrapper(member.open(), encoding="utf-8-sig", newline="") as text:
+            reader = csv.reader(text)
+            for row in reader:
+                yield previous + 1, row
+                previous = reader.line_num
     except csv.Error as exc:
-        parsed.problems.append(Problem(shown, previous + 1, "-", f"not valid CSV: {exc}"))
+        parsed.problems.append(Problem(member.shown, previous + 1, "-", f"not valid CSV: {exc}"))
+    except UnicodeDecodeError as exc:
+        parsed.problems.append(Problem(member.shown, previous + 1, "-", f"not UTF-8 text: {exc}"))
+    except _UNREADABLE as exc:
+        parsed.problems.append(
+            Problem(member.shown, previous + 1, "-", f"cannot be read to its end: {exc}")
+        )
 
 
-def _read_csv(parsed: ParsedImport, source: ImportSource, model: Model) -> None:
-    members: dict[str, tuple[str, str]] = {}  # basename -> (name, text)
-    for name, data in source.csv_members():
-        shown = f"{source.name}/{name}" if source.data is None or source.is_zip else name
-        base = PurePosixPath(name).name
-        if not base.lower().endswith((".csv", ".txt")):
-            continue
-        try:
-            members[base] = (shown, data.decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            parsed.problems.append(Problem(shown, None, "-", f"not UTF-8 text: {exc}"))
-    if "nodes.csv" in members:
-        _read_admin_csv(parsed, members, model)
-        return
-    csv_files = {k: v for k, v in members.items() if k.lower().endswith(".csv")}
-    if not csv_files:
-        parsed.problem(None, "-", "no .csv file (one per label and per relationship type)")
-    for base, (shown, text) in sorted(csv_files.items()):
-        stem = base[: -len(".csv")]
-        if stem in model.node_labels:
-            _read_label_csv(parsed, shown, text, model, label=stem)
-        elif stem in model.relationship_types:
-            _read_label_csv(parsed, shown, text, model, rel_type=stem)
-        else:
-            parsed.problems.append(
-                Problem(
-                    shown,
-                    None,
-                    "-",
-                    "the file name names no label or relationship type of graph/model.yaml "
-                    f"({_csv_name_hint(stem, model)})",
+def _read_csv(
+    parsed: ParsedImport, source: ImportSource, model: Model, limits: ImportLimits
+) -> None:
+    with source.csv_members(limits) as found:
+        members = {PurePosixPath(m.name).name: m for m in found}  # by base name
+        if "nodes.csv" in members:
+            _read_admin_csv(parsed, members, model)
+            return
+        csv_files = {k: v for k, v in members.items() if k.lower().endswith(".csv")}
+        if not csv_files:
+            parsed.problem(None, "-", "no .csv file (one per label and per relationship type)")
+        for base, member in sorted(csv_files.items()):
+            stem = base[: -len(".csv")]
+            if stem in model.node_labels:
+                _read_label_csv(parsed, member, model, label=stem)
+            elif stem in model.relationship_types:
+                _read_label_csv(parsed, member, model, rel_type=stem)
+            else:
+                parsed.problems.append(
+                    Problem(
+                        member.shown,
+                        None,
+                        "-",
+                        "the file name names no label or relationship type of "
+                        f"graph/model.yaml ({_csv_name_hint(stem, model)})",
+                    )
                 )
-            )
 
 
 def _csv_name_hint(stem: str, model: Model) -> str:
@@ -749,13 +984,13 @@ def _cell_value(spec: PropertySpec | None, text: str, delimiter: str | None = No
 
 def _read_label_csv(
     parsed: ParsedImport,
-    shown: str,
-    text: str,
+    member: CsvMember,
     model: Model,
     label: str | None = None,
     rel_type: str | None = None,
 ) -> None:
-    rows = _csv_rows(parsed, shown, text)
+    shown = member.shown
+    rows = _csv_rows(parsed, member)
     header_line, header = next(rows, (1, []))
     ends = ("id",) if label else ("id", "from", "to")
     missing = [c for c in (["id"] if label else ["from", "to"]) if c not in header]
@@ -834,8 +1069,14 @@ def _derived(name: str, specs: dict[str, PropertySpec]) -> bool:
     return False
 
 
-def _admin_delimiter(members: dict[str, tuple[str, str]]) -> str:
-    readme = members.get("README.txt", ("", ""))[1]
+def _admin_delimiter(members: dict[str, CsvMember]) -> str:
+    readme = ""
+    if "README.txt" in members:
+        try:
+            with members["README.txt"].open() as stream:
+                readme = stream.read(README_BYTES).decode("utf-8", errors="replace")
+        except _UNREADABLE:
+            pass  # the default delimiter; a README that cannot be read holds no other
     match = _ADMIN_DELIMITER.search(readme)
     if match:
         return match.group(1) or chr(int(match.group(2), 16))
@@ -855,6 +1096,8 @@ def _admin_column(header: str) -> tuple[str, str, bool]:
 
 def _admin_value(kind: str, array: bool, text: str, delimiter: str) -> Any:
     def one(item: str) -> Any:
+        if kind == "string":  # graph.export guarded each element of a text array
+            return unguard_cell(item)
         convert = _ADMIN_TYPES.get(kind)
         if convert is not None:
             try:
@@ -868,9 +1111,7 @@ def _admin_value(kind: str, array: bool, text: str, delimiter: str) -> Any:
     return [one(item) for item in text.split(delimiter)] if array else one(text)
 
 
-def _read_admin_csv(
-    parsed: ParsedImport, members: dict[str, tuple[str, str]], model: Model
-) -> None:
+def _read_admin_csv(parsed: ParsedImport, members: dict[str, CsvMember], model: Model) -> None:
     """The neo4j-admin layout graph.export.to_admin_csv writes: nodes.csv (`id:ID`,
     `:LABEL`, typed columns), relationships.csv (`:START_ID`, `:END_ID`, `:TYPE`, `id`).
     Typed columns convert by their type; untyped ones by the model's type."""
@@ -878,8 +1119,8 @@ def _read_admin_csv(
     for base, kind in (("nodes.csv", "node"), ("relationships.csv", "rel")):
         if base not in members:
             continue
-        shown, text = members[base]
-        rows = _csv_rows(parsed, shown, text)
+        shown = members[base].shown
+        rows = _csv_rows(parsed, members[base])
         header_line, header = next(rows, (1, []))
         columns = [_admin_column(h) for h in header]
         names = [c[0] for c in columns]
@@ -908,6 +1149,9 @@ def _read_admin_csv(
                 parsed.problem(record, "-", f"{len(cells)} cells; the header has {len(header)}")
                 continue
             given = {name: cell for name, cell in zip(names, cells, strict=True) if cell != ""}
+            for end in (":ID", ":START_ID", ":END_ID", "id"):  # ids are text cells too
+                if end in given and (end != "id" or kind == "rel"):
+                    given[end] = unguard_cell(given[end])
             if isinstance(record, NodeRecord):
                 record.id = given.get(":ID")
                 record.label, message = _concrete_label(
@@ -926,7 +1170,8 @@ def _read_admin_csv(
                 if cell == "" or name.startswith(":") or (kind == "rel" and name == "id"):
                     continue
                 if col_kind in ("", "string") and not array:
-                    record.props[name] = _cell_value(specs.get(name), cell, delimiter)
+                    # A text column: graph.export guarded the whole cell.
+                    record.props[name] = _cell_value(specs.get(name), unguard_cell(cell), delimiter)
                 else:
                     record.props[name] = _admin_value(col_kind, array, cell, delimiter)
             if isinstance(record, NodeRecord):
@@ -1560,6 +1805,7 @@ def run_import(
     options: ImportOptions | None = None,
     progress: Progress | None = None,
     timeout: float | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportResult:
     """Import a file as one batch: read, validate in full, write all or nothing.
 
@@ -1575,7 +1821,7 @@ def run_import(
     existing = store.run("dataset_by_id", {"dataset": dataset_id})
     if existing:
         return ImportResult(_dataset_view(existing[0]), created=False)
-    parsed = read_import(source, model, format=format, names=options.names)
+    parsed = read_import(source, model, format=format, names=options.names, limits=limits)
     read_done = time.monotonic()
     if progress is not None:
         progress(f"read {len(parsed.nodes)} node and {len(parsed.relationships)} relationship rows")

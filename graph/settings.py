@@ -84,6 +84,22 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         200 * 1024 * 1024, ge=1, description="largest request body of POST /api/v1/imports"
     )
+    # Bounds on what one import file may make crimegraph read (docs/import-format.md).
+    import_max_json_depth: int = Field(
+        64, ge=2, le=500, description="deepest nesting of JSON an import reads (FtM, snapshot)"
+    )
+    import_zip_max_members: int = Field(1000, ge=1, description="most files a zip import holds")
+    import_zip_max_member_bytes: int = Field(
+        512 * 1024 * 1024, ge=1, description="largest unpacked size of one file of a zip import"
+    )
+    import_zip_max_total_bytes: int = Field(
+        1024 * 1024 * 1024, ge=1, description="largest unpacked size of all files read from a zip"
+    )
+    import_zip_max_ratio: float = Field(
+        100.0,
+        gt=1,
+        description="most times a zip member (over 1 MiB unpacked) may exceed its packed size",
+    )
     rate_limit_per_minute: int = Field(
         600, ge=0, description="requests per minute per API key (0 = no limit)"
     )

@@ -18,12 +18,14 @@ from followthemoney.types import registry
 
 from graph.errors import InvalidInput
 from graph.export import (
+    guard_cell,
     to_admin_csv,
     to_admin_csv_zip,
     to_cypher,
     to_ftm,
     to_graphml,
     to_json,
+    unguard_cell,
 )
 from graph.formats import FORMATS
 from graph.formats import render as render_format
@@ -481,3 +483,80 @@ def test_admin_csv_zip_is_deterministic(amra: Snapshot) -> None:
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         files = {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
     assert files == to_admin_csv(amra)
+
+
+# --- CSV injection: guarded cells, and the quotes taken off again ------------------------------
+
+FORMULA_TEXTS = [
+    "=1+1",
+    "+1",
+    "-1",
+    "@A1",
+    "\tx",
+    "\rx",
+    "'=q",
+    "''-q",
+    "'x",
+    "x",
+    "",
+    "'",
+    "=",
+    "x=1",
+]
+
+
+@pytest.mark.parametrize("text", FORMULA_TEXTS)
+def test_guarded_cells_start_with_no_trigger_and_unguard_exactly(text: str) -> None:
+    guarded = guard_cell(text)
+    assert not guarded.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert unguard_cell(guarded) == text
+
+
+def test_admin_csv_keeps_numbers_and_the_readme_takes_the_quotes_off(store: Store) -> None:
+    """neo4j-admin imports cells as they are: the README's statements take the added quote
+    off (run here on the session's engine, on nodes holding what neo4j-admin would store)."""
+    snap = make_snapshot(
+        [
+            node(
+                "=n1",
+                ["Entity", "Person"],
+                name="=cmd|' /C calc'!A0",
+                n=-3,
+                x=-1.5,
+                aliases=["@a", "b", "'+c"],
+            ),
+            node("n2", ["Entity", "Person"], name="plain", n=4, x=2.0, aliases=["-d"]),
+        ],
+        [rel("-r1", "KNOWS", "=n1", "n2", role="+boss")],
+    )
+    files = to_admin_csv(snap)
+    header, *rows = read_csv(files["nodes.csv"])
+    cells = dict(zip(header, rows[0], strict=True))
+    assert cells["id:ID"] == "'=n1" and cells["name"] == "'=cmd|' /C calc'!A0"
+    assert cells["n:int"] == "-3" and cells["x:double"] == "-1.5"  # typed: numbers stay
+    assert cells["aliases:string[]"] == "'@a;b;''+c"
+    rel_header, rel_row = read_csv(files["relationships.csv"])
+    rel_cells = dict(zip(rel_header, rel_row, strict=True))
+    assert (rel_cells[":START_ID"], rel_cells["id"], rel_cells["role"]) == (
+        "'=n1",
+        "'-r1",
+        "'+boss",
+    )
+
+    # What neo4j-admin would store: every cell as written, quotes and all.
+    as_stored = copy.deepcopy(snap)
+    for item in as_stored["nodes"] + as_stored["relationships"]:
+        item["id"] = guard_cell(item["id"])
+        for end in ("from_id", "to_id"):
+            if end in item:
+                item[end] = guard_cell(item[end])
+        for key, value in item["properties"].items():
+            if isinstance(value, str):
+                item["properties"][key] = guard_cell(value)
+            elif isinstance(value, list):
+                item["properties"][key] = [guard_cell(v) for v in value]
+    run_script(store, to_cypher(as_stored))
+    statements = [line.strip() for line in files["README.txt"].splitlines() if "MATCH" in line]
+    assert len(statements) == 5  # id, aliases and name of nodes; id and role of relationships
+    run_script(store, "\n".join(statements))
+    assert dump(store) == expected(snap)

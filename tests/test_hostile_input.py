@@ -25,9 +25,15 @@ string that would write.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import struct
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -511,3 +517,165 @@ def test_an_integer_beyond_64_bits_is_a_422_not_a_500(
     assert response.status_code == 422, response.text
     check_error_shape(response)
     harness.assert_graph_unchanged(f"POST {path}", before)
+
+
+# --- hostile files: an import stays within bounded memory and answers 422 -------------------
+
+DEEP_JSON = b'{"a":' * 50000 + b"1" + b"}" * 50000  # 300 KB, the reported B5 body
+BOMB_MEMBER = "Person.csv"
+BOMB_BYTES = 300 * 1024 * 1024  # what the member unpacks to (the reported B6 zip)
+RSS_BUDGET_KIB = 100 * 1024  # peak-RSS increase an import of the bomb may cost
+
+
+def _error_with_detail(response: Response) -> dict[str, Any]:
+    assert response.status_code == 422, response.text[:500]
+    check_error_shape(response)
+    error: dict[str, Any] = response.json()["error"]
+    return error
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "line"),
+    [
+        ("", DEEP_JSON, 1),
+        ("?format=ftm", DEEP_JSON, 1),
+        ("?format=snapshot", DEEP_JSON, 1),
+        ("?format=ftm", b'{"id": "x", "schema": "Person", "properties": {}}\n\n' + DEEP_JSON, 3),
+        ("?format=ftm", b"[" * 100000, 1),  # never closed: the parser recursed all the same
+        ("?format=snapshot", b'{\n  "nodes": [\n    ' + b"[" * 3000 + b"]" * 3000 + b"\n]}", 3),
+        ("?file_name=deep.jsonl", b'{"properties": ' * 100 + b"{}" + b"}" * 100, 1),
+    ],
+    ids=["detected", "ftm", "snapshot", "ftm line 3", "unclosed", "snapshot line 3", "depth 101"],
+)
+def test_json_nested_too_deep_is_a_422_naming_the_line(
+    store: Store, client: TestClient, query: str, body: bytes, line: int
+) -> None:
+    """B5: the parser recursed once per level and a 300 KB file was a 500 internal_error.
+    The depth is checked before parsing, so the parser never recurses that deep."""
+    error = _error_with_detail(client.post(f"/api/v1/imports{query}", content=body))
+    deep = [d for d in error["details"] if "nested deeper than" in d["message"]]
+    assert deep and deep[0]["line"] == line, error
+    assert store.run("graph_totals")[0]["nodes"] == 0
+
+
+def test_json_within_the_depth_limit_still_imports(store: Store, client: TestClient) -> None:
+    nested = json.dumps({"id": "x", "schema": "Person", "properties": {"name": ["X"]}})
+    response = client.post("/api/v1/imports?format=ftm", content=nested.encode())
+    error = _error_with_detail(response)  # no source: refused for that, not for its depth
+    assert not [d for d in error["details"] if "nested deeper" in d["message"]]
+
+
+def _write_bomb(path: Path, size: int = BOMB_BYTES) -> None:
+    """A zip (about 830 KB) whose one member unpacks to `size` bytes of rows of zeros,
+    written in chunks so the test itself stays small."""
+    row = b"0" * 1023 + b"\n"
+    chunk = row * 1024
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(BOMB_MEMBER, "w") as member,
+    ):
+        member.write(b"id,name\n")
+        for _ in range(size // len(chunk)):
+            member.write(chunk)
+
+
+def _lying_copy(path: Path, claimed: int) -> Path:
+    """The same zip with its headers claiming the member is `claimed` bytes unpacked."""
+    data = bytearray(path.read_bytes())
+    # The unpacked size: 4 bytes at offset 22 of the local header, 24 of the central
+    # directory's entry (zipfile reads the latter).
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.index(signature) + offset
+        assert struct.unpack_from("<I", data, at)[0] > claimed
+        struct.pack_into("<I", data, at, claimed)
+    lying = path.with_name("lying.zip")
+    lying.write_bytes(bytes(data))
+    return lying
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bomb") / "bomb.zip"
+    _write_bomb(path)
+    assert path.stat().st_size < 1024 * 1024
+    return path
+
+
+# Runs in a fresh interpreter: ru_maxrss is the process's peak, so the baseline is taken
+# after a small import has loaded every module the big one needs.
+RSS_PROBE = r"""
+import json, resource, sys
+from graph.imports import ImportSource, read_import
+from graph.errors import CrimegraphError
+from graph.model import load_model
+
+model = load_model()
+small = open(sys.argv[2], "rb").read()
+read_import(ImportSource("small.zip", small), model)
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    parsed = read_import(ImportSource("bomb.zip", data), model)
+    problems = [p.detail() for p in parsed.problems]  # validation would reject with these
+    message = "\n".join(f"{p['file']}: {p['message']}" for p in problems[:5])
+    outcome = {"status": 422 if problems else None, "message": message, "details": problems[:5]}
+except CrimegraphError as exc:
+    outcome = {"status": exc.status, "message": exc.message[:2000], "details": exc.details[:5]}
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({**outcome, "rss_increase_kib": after - before}))
+"""
+
+
+def _import_in_a_subprocess(path: Path, tmp_path: Path) -> dict[str, Any]:
+    """graph.imports.read_import of the file in a new Python process: its outcome and the
+    increase of the process's peak RSS (KiB) over the import."""
+    small = tmp_path / "small.zip"
+    with zipfile.ZipFile(small, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Person.csv", "id,name\np-1,Small\n")
+    done = subprocess.run(
+        [sys.executable, "-c", RSS_PROBE, str(path), str(small)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return outcome
+
+
+@pytest.mark.parametrize("lies", [False, True], ids=["honest headers", "lying headers"])
+def test_a_zip_bomb_is_refused_within_bounded_memory(
+    zip_bomb: Path, tmp_path: Path, lies: bool
+) -> None:
+    """B6: a 300 KB zip whose Person.csv unpacks to 300 MB grew the API by 3 GB. Every
+    member is read against an unpacked-size, a ratio and a total limit, streamed; a
+    header that understates the size is caught while reading (zipfile stops at the size
+    the header gives, and the CRC then disagrees)."""
+    path = _lying_copy(zip_bomb, 1024 * 1024) if lies else zip_bomb
+    outcome = _import_in_a_subprocess(path, tmp_path)
+    assert outcome["status"] == 422, outcome
+    assert f"bomb.zip/{BOMB_MEMBER}" in outcome["message"], outcome
+    assert outcome["rss_increase_kib"] < RSS_BUDGET_KIB, outcome
+
+
+def test_the_api_refuses_a_zip_bomb_naming_the_member(
+    store: Store, client: TestClient, zip_bomb: Path
+) -> None:
+    response = client.post("/api/v1/imports?file_name=bomb.zip", content=zip_bomb.read_bytes())
+    error = _error_with_detail(response)
+    assert error["details"][0]["file"] == f"bomb.zip/{BOMB_MEMBER}", error
+    assert "unpacks to" in error["details"][0]["message"], error
+    assert store.run("graph_totals")[0]["nodes"] == 0
+
+
+def test_a_zip_of_too_many_members_is_refused(store: Store, client: TestClient) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for index in range(1001):
+            archive.writestr(f"part-{index}.txt", "")
+    error = _error_with_detail(
+        client.post("/api/v1/imports?file_name=many.zip", content=out.getvalue())
+    )
+    assert "members" in error["message"] and "1000" in error["message"], error

