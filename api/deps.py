@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from pydantic import AfterValidator, WithJsonSchema
 
 from api.errors import ErrorResponse
+from api.security import RoleRequirement
 from graph.errors import InvalidInput
-from graph.model import Model
+from graph.model import Model, load_model, parse_partial_date
 from graph.queries import QuerySet
 from graph.settings import Settings
 from graph.store import Store
@@ -107,3 +111,98 @@ def relationship_types(
     chosen = types or [t for t in model.relationship_types if t not in NOT_A_LINK_BY_DEFAULT]
     excluded = set(exclude or ())
     return tuple(t for t in chosen if t not in excluded)
+
+
+# ---------------------------------------------------------------------------------------------
+# Strict query parameters: what the OpenAPI document declares is what the API accepts.
+
+# The model the lifespan loads too (graph/model.yaml): its names are the enums of parameters
+# that take a label or a relationship type, so the document lists what a client may send.
+MODEL = load_model()
+
+
+def _calendar_date(value: str) -> str:
+    parse_partial_date(value)  # ValueError names the text; FastAPI's 422 names the parameter
+    return value
+
+
+# A partial date as the CLI and the imports read it (graph.model.parse_partial_date): a year,
+# a month or a real day. The schema says the same, so generated clients and Schemathesis send
+# only dates the API accepts: the day form is JSON Schema's `date` format (a calendar date).
+PARTIAL_DATE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "anyOf": [{"pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]))?$"}, {"format": "date"}],
+    "description": "YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date",
+    "examples": ["2024", "2024-04", "2024-04-12"],
+}
+PartialDateParam = Annotated[
+    str, AfterValidator(_calendar_date), WithJsonSchema(PARTIAL_DATE_SCHEMA)
+]
+# Names the model defines; the routes check them (422 naming the parameter and the choices).
+RelationshipTypeName = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": MODEL.relationship_types})
+]
+LabelName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MODEL.spec.nodes)})]
+
+# Pages FastAPIOffline adds (the OAuth2 redirect page takes whatever its provider sends).
+_UNCHECKED_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+_accepted_by_route: dict[int, frozenset[str] | None] = {}
+
+
+def _accepted_query_params(route: object) -> frozenset[str] | None:
+    """The query parameters a route declares, by the name a client sends (the alias), as
+    in the OpenAPI document; None for a route that is not checked."""
+    key = id(route)
+    if key not in _accepted_by_route:
+        dependant = getattr(route, "dependant", None)
+        if dependant is None or getattr(route, "path", None) in _UNCHECKED_PATHS:
+            _accepted_by_route[key] = None
+        else:
+            _accepted_by_route[key] = frozenset(_query_aliases(dependant))
+    return _accepted_by_route[key]
+
+
+def _query_aliases(dependant: Dependant) -> Iterator[str]:
+    """The route's own query parameters and those of every dependency it uses."""
+    for param in dependant.query_params:
+        yield param.alias
+    for dependency in dependant.dependencies:
+        yield from _query_aliases(dependency)
+
+
+def _role_requirements(dependant: Dependant) -> Iterator[Callable[[Request], Awaitable[Any]]]:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, RoleRequirement):
+            yield dependency.call
+        yield from _role_requirements(dependency)
+
+
+async def reject_unknown_query_params(request: Request) -> None:
+    """An app-wide dependency: a query parameter the route does not declare is a 422 that
+    lists those it accepts (a misspelt `untill=` would otherwise be ignored in silence, and
+    the answer would look filtered when it is not)."""
+    if not request.query_params:
+        return
+    route: Any = request.scope.get("route")
+    accepted = _accepted_query_params(route)
+    if accepted is None:
+        return
+    unknown = sorted(set(request.query_params.keys()) - accepted)
+    if not unknown:
+        return
+    # The route's role first: a caller who may not use the route gets the 401 or 403 it
+    # would get without the stray parameter, not the route's parameter list.
+    for requirement in _role_requirements(route.dependant):
+        await requirement(request)
+    choices = ", ".join(sorted(accepted)) if accepted else "none"
+    raise InvalidInput(
+        f"unknown query parameter(s) {', '.join(repr(u) for u in unknown)}; "
+        f"this route accepts: {choices}",
+        details=[
+            {
+                "field": f"query.{name}",
+                "message": f"not a parameter of this route; accepted: {choices}",
+            }
+            for name in unknown
+        ],
+    )
