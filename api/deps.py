@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
@@ -12,7 +14,6 @@ from fastapi.dependencies.models import Dependant
 from pydantic import AfterValidator, WithJsonSchema
 
 from api.errors import ErrorResponse
-from api.security import RoleRequirement
 from graph.errors import InvalidInput
 from graph.model import Model, load_model, parse_partial_date
 from graph.queries import QuerySet
@@ -138,6 +139,22 @@ PARTIAL_DATE_SCHEMA: dict[str, Any] = {
 PartialDateParam = Annotated[
     str, AfterValidator(_calendar_date), WithJsonSchema(PARTIAL_DATE_SCHEMA)
 ]
+
+
+def _rfc3339(value: str) -> str:
+    if not _RFC3339.fullmatch(value):
+        raise ValueError(f"{value!r} is not an RFC 3339 date-time such as 2026-11-22T15:30:00Z")
+    datetime.fromisoformat(value.upper().replace("Z", "+00:00"))  # a real day and time
+    return value
+
+
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+# A moment as JSON Schema's `date-time` format (RFC 3339) says, checked the same way here.
+DateTimeParam = Annotated[
+    str, AfterValidator(_rfc3339), WithJsonSchema({"type": "string", "format": "date-time"})
+]
 # Names the model defines; the routes check them (422 naming the parameter and the choices).
 RelationshipTypeName = Annotated[
     str, WithJsonSchema({"type": "string", "enum": MODEL.relationship_types})
@@ -171,6 +188,8 @@ def _query_aliases(dependant: Dependant) -> Iterator[str]:
 
 
 def _role_requirements(dependant: Dependant) -> Iterator[Callable[[Request], Awaitable[Any]]]:
+    from api.security import RoleRequirement  # api.security reads this module's types
+
     for dependency in dependant.dependencies:
         if isinstance(dependency.call, RoleRequirement):
             yield dependency.call

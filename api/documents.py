@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
+from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, PartialDateParam, StoreDep
 from api.errors import ErrorResponse
 from api.security import ANALYST, INVESTIGATOR, VIEWER, AnalystDep
 from graph import ingest as ingestion
@@ -57,9 +57,8 @@ class DocumentIn(BaseModel):
         description="where the text was published",
         examples=["https://example.org/2025/03/18/arrest"],
     )
-    published: str | None = Field(
+    published: PartialDateParam | None = Field(
         None,
-        max_length=10,
         description="publication date, as precise as known: YYYY, YYYY-MM or YYYY-MM-DD",
         examples=["2025-03-18"],
     )

@@ -32,6 +32,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import DateTimeParam
 from api.errors import ErrorResponse, crimegraph_error_response
 from graph import audit
 from graph.audit import AuditLog, RequestAudit
@@ -840,7 +841,8 @@ def read_audit(
         Literal["allowed", "denied", "error"] | None, Query(description="only this outcome")
     ] = None,
     since: Annotated[
-        str | None, Query(description="only records written at or after this ISO date-time")
+        DateTimeParam | None,
+        Query(description="only records written at or after this moment (RFC 3339)"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="at most this many records")] = 100,
     cursor: Annotated[
