@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -163,20 +164,25 @@ LabelName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MODEL.
 
 # Pages FastAPIOffline adds (the OAuth2 redirect page takes whatever its provider sends).
 _UNCHECKED_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-_accepted_by_route: dict[int, frozenset[str] | None] = {}
+# By route (id, with a weak reference to tell a route from a later one at the same address).
+_accepted_by_route: dict[int, tuple[weakref.ref[Any], frozenset[str] | None]] = {}
 
 
-def _accepted_query_params(route: object) -> frozenset[str] | None:
+def _accepted_query_params(route: Any) -> frozenset[str] | None:
     """The query parameters a route declares, by the name a client sends (the alias), as
     in the OpenAPI document; None for a route that is not checked."""
-    key = id(route)
-    if key not in _accepted_by_route:
-        dependant = getattr(route, "dependant", None)
-        if dependant is None or getattr(route, "path", None) in _UNCHECKED_PATHS:
-            _accepted_by_route[key] = None
-        else:
-            _accepted_by_route[key] = frozenset(_query_aliases(dependant))
-    return _accepted_by_route[key]
+    known = _accepted_by_route.get(id(route))
+    if known is not None and known[0]() is route:
+        return known[1]
+    dependant = getattr(route, "dependant", None)
+    accepted = (
+        None
+        if dependant is None or getattr(route, "path", None) in _UNCHECKED_PATHS
+        else frozenset(_query_aliases(dependant))
+    )
+    if route is not None:
+        _accepted_by_route[id(route)] = (weakref.ref(route), accepted)
+    return accepted
 
 
 def _query_aliases(dependant: Dependant) -> Iterator[str]:

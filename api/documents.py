@@ -39,14 +39,26 @@ EXAMPLE_TEXT = (
 # --- models -------------------------------------------------------------------------------
 
 
+_PLAIN = r"[^\x00-\x08\x0e-\x1f\x7f]"
+PLAIN_TEXT_PATTERN = rf"^{_PLAIN}*[^\x00-\x08\x0e-\x1f\x7f\s]{_PLAIN}*$"
+
+
+NOT_BLANK = r"\S"  # graph.ingest refuses a blank title or publisher
+HANDLING_PATTERN = "^[a-z0-9][a-z0-9._-]*(:[a-z0-9][a-z0-9._-]*)*$"
+
+
 class DocumentIn(BaseModel):
     text: str = Field(
         description=f"the article's plain text, UTF-8, at most {ingestion.MAX_TEXT_BYTES} bytes",
         examples=[EXAMPLE_TEXT],
+        # What graph.ingest checks, said in the document: not blank, no control characters
+        # but tab and line ends (the size is a 413, not a schema matter).
+        json_schema_extra={"minLength": 1, "pattern": PLAIN_TEXT_PATTERN},
     )
     title: str | None = Field(
         None,
         max_length=500,
+        json_schema_extra={"pattern": NOT_BLANK},
         description="the headline; default the first line (or first sentence) of the text",
         examples=["Prison escape suspect arrested in Spain"],
     )
@@ -63,7 +75,11 @@ class DocumentIn(BaseModel):
         examples=["2025-03-18"],
     )
     publisher: str | None = Field(
-        None, max_length=300, description="the outlet", examples=["Example News"]
+        None,
+        max_length=300,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="the outlet",
+        examples=["Example News"],
     )
     grading: str | None = Field(
         None,
@@ -84,6 +100,8 @@ class DocumentIn(BaseModel):
         description="a handling code such as case:prison-break: the document, its mentions and "
         "its candidates are then seen only by keys holding that code (your key must hold it)",
         examples=["case:prison-break"],
+        # graph/model.yaml's provenance `handling` pattern, its length look-ahead as maxLength.
+        json_schema_extra={"pattern": HANDLING_PATTERN, "maxLength": 100},
     )
 
 
