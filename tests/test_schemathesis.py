@@ -90,7 +90,7 @@ RANGES = {
 }
 
 
-def within_cross_field_rules(case: schemathesis.Case) -> None:
+def within_cross_field_rules(case: schemathesis.Case[Any]) -> None:
     if case.meta is None or not case.meta.generation.mode.is_positive or not case.query:
         return
     query, path = case.query, case.operation.path
