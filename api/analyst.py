@@ -31,6 +31,7 @@ FORBIDDEN: dict[int | str, dict[str, Any]] = {
 
 class CypherRequest(BaseModel):
     query: str = Field(
+        min_length=1,
         max_length=MAX_QUERY_LENGTH,
         description="one read-only Cypher query; parameters as $name",
         examples=["MATCH (n:Person)-[r]-(m) WHERE n.name = $name RETURN type(r), m.name, r.quote"],

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,7 @@ from api.deps import (
     GraphState,
     QueriesDep,
     StoreDep,
+    reject_unknown_query_params,
 )
 from api.errors import install_error_handlers
 from api.security import (
@@ -213,6 +214,8 @@ def create_app(
         ),
         lifespan=lifespan,
         responses=SECURITY_RESPONSES,
+        # Every route: a query parameter it does not declare is a 422 listing those it does.
+        dependencies=[Depends(reject_unknown_query_params)],
     )
     install_error_handlers(app)
     install_security(app, settings)  # refuses an unsafe auth setting here, before serving

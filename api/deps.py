@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import weakref
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from pydantic import AfterValidator, WithJsonSchema
 
 from api.errors import ErrorResponse
 from graph.errors import InvalidInput
-from graph.model import Model
+from graph.model import Model, load_model, parse_partial_date
 from graph.queries import QuerySet
 from graph.settings import Settings
 from graph.store import Store
@@ -107,3 +113,121 @@ def relationship_types(
     chosen = types or [t for t in model.relationship_types if t not in NOT_A_LINK_BY_DEFAULT]
     excluded = set(exclude or ())
     return tuple(t for t in chosen if t not in excluded)
+
+
+# ---------------------------------------------------------------------------------------------
+# Strict query parameters: what the OpenAPI document declares is what the API accepts.
+
+# The model the lifespan loads too (graph/model.yaml): its names are the enums of parameters
+# that take a label or a relationship type, so the document lists what a client may send.
+MODEL = load_model()
+
+
+def _calendar_date(value: str) -> str:
+    parse_partial_date(value)  # ValueError names the text; FastAPI's 422 names the parameter
+    return value
+
+
+# A partial date as the CLI and the imports read it (graph.model.parse_partial_date): a year,
+# a month or a real day. The schema says the same, so generated clients and Schemathesis send
+# only dates the API accepts: the day form is JSON Schema's `date` format (a calendar date).
+PARTIAL_DATE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "anyOf": [{"pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]))?$"}, {"format": "date"}],
+    "description": "YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date",
+    "examples": ["2024", "2024-04", "2024-04-12"],
+}
+PartialDateParam = Annotated[
+    str, AfterValidator(_calendar_date), WithJsonSchema(PARTIAL_DATE_SCHEMA)
+]
+
+
+def _rfc3339(value: str) -> str:
+    if not _RFC3339.fullmatch(value):
+        raise ValueError(f"{value!r} is not an RFC 3339 date-time such as 2026-11-22T15:30:00Z")
+    datetime.fromisoformat(value.upper().replace("Z", "+00:00"))  # a real day and time
+    return value
+
+
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+# A moment as JSON Schema's `date-time` format (RFC 3339) says, checked the same way here.
+DateTimeParam = Annotated[
+    str, AfterValidator(_rfc3339), WithJsonSchema({"type": "string", "format": "date-time"})
+]
+# Names the model defines; the routes check them (422 naming the parameter and the choices).
+RelationshipTypeName = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": MODEL.relationship_types})
+]
+LabelName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MODEL.spec.nodes)})]
+
+# Pages FastAPIOffline adds (the OAuth2 redirect page takes whatever its provider sends).
+_UNCHECKED_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+# By route (id, with a weak reference to tell a route from a later one at the same address).
+_accepted_by_route: dict[int, tuple[weakref.ref[Any], frozenset[str] | None]] = {}
+
+
+def _accepted_query_params(route: Any) -> frozenset[str] | None:
+    """The query parameters a route declares, by the name a client sends (the alias), as
+    in the OpenAPI document; None for a route that is not checked."""
+    known = _accepted_by_route.get(id(route))
+    if known is not None and known[0]() is route:
+        return known[1]
+    dependant = getattr(route, "dependant", None)
+    accepted = (
+        None
+        if dependant is None or getattr(route, "path", None) in _UNCHECKED_PATHS
+        else frozenset(_query_aliases(dependant))
+    )
+    if route is not None:
+        _accepted_by_route[id(route)] = (weakref.ref(route), accepted)
+    return accepted
+
+
+def _query_aliases(dependant: Dependant) -> Iterator[str]:
+    """The route's own query parameters and those of every dependency it uses."""
+    for param in dependant.query_params:
+        yield param.alias
+    for dependency in dependant.dependencies:
+        yield from _query_aliases(dependency)
+
+
+def _role_requirements(dependant: Dependant) -> Iterator[Callable[[Request], Awaitable[Any]]]:
+    from api.security import RoleRequirement  # api.security reads this module's types
+
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, RoleRequirement):
+            yield dependency.call
+        yield from _role_requirements(dependency)
+
+
+async def reject_unknown_query_params(request: Request) -> None:
+    """An app-wide dependency: a query parameter the route does not declare is a 422 that
+    lists those it accepts (a misspelt `untill=` would otherwise be ignored in silence, and
+    the answer would look filtered when it is not)."""
+    if not request.query_params:
+        return
+    route: Any = request.scope.get("route")
+    accepted = _accepted_query_params(route)
+    if accepted is None:
+        return
+    unknown = sorted(set(request.query_params.keys()) - accepted)
+    if not unknown:
+        return
+    # The route's role first: a caller who may not use the route gets the 401 or 403 it
+    # would get without the stray parameter, not the route's parameter list.
+    for requirement in _role_requirements(route.dependant):
+        await requirement(request)
+    choices = ", ".join(sorted(accepted)) if accepted else "none"
+    raise InvalidInput(
+        f"unknown query parameter(s) {', '.join(repr(u) for u in unknown)}; "
+        f"this route accepts: {choices}",
+        details=[
+            {
+                "field": f"query.{name}",
+                "message": f"not a parameter of this route; accepted: {choices}",
+            }
+            for name in unknown
+        ],
+    )

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
+from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, PartialDateParam, StoreDep
 from api.errors import ErrorResponse
 from api.security import ANALYST, INVESTIGATOR, VIEWER, AnalystDep
 from graph import ingest as ingestion
@@ -39,14 +39,26 @@ EXAMPLE_TEXT = (
 # --- models -------------------------------------------------------------------------------
 
 
+_PLAIN = r"[^\x00-\x08\x0e-\x1f\x7f]"
+PLAIN_TEXT_PATTERN = rf"^{_PLAIN}*[^\x00-\x08\x0e-\x1f\x7f\s]{_PLAIN}*$"
+
+
+NOT_BLANK = r"\S"  # graph.ingest refuses a blank title or publisher
+HANDLING_PATTERN = "^[a-z0-9][a-z0-9._-]*(:[a-z0-9][a-z0-9._-]*)*$"
+
+
 class DocumentIn(BaseModel):
     text: str = Field(
         description=f"the article's plain text, UTF-8, at most {ingestion.MAX_TEXT_BYTES} bytes",
         examples=[EXAMPLE_TEXT],
+        # What graph.ingest checks, said in the document: not blank, no control characters
+        # but tab and line ends (the size is a 413, not a schema matter).
+        json_schema_extra={"minLength": 1, "pattern": PLAIN_TEXT_PATTERN},
     )
     title: str | None = Field(
         None,
         max_length=500,
+        json_schema_extra={"pattern": NOT_BLANK},
         description="the headline; default the first line (or first sentence) of the text",
         examples=["Prison escape suspect arrested in Spain"],
     )
@@ -57,14 +69,17 @@ class DocumentIn(BaseModel):
         description="where the text was published",
         examples=["https://example.org/2025/03/18/arrest"],
     )
-    published: str | None = Field(
+    published: PartialDateParam | None = Field(
         None,
-        max_length=10,
         description="publication date, as precise as known: YYYY, YYYY-MM or YYYY-MM-DD",
         examples=["2025-03-18"],
     )
     publisher: str | None = Field(
-        None, max_length=300, description="the outlet", examples=["Example News"]
+        None,
+        max_length=300,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="the outlet",
+        examples=["Example News"],
     )
     grading: str | None = Field(
         None,
@@ -85,6 +100,8 @@ class DocumentIn(BaseModel):
         description="a handling code such as case:prison-break: the document, its mentions and "
         "its candidates are then seen only by keys holding that code (your key must hold it)",
         examples=["case:prison-break"],
+        # graph/model.yaml's provenance `handling` pattern, its length look-ahead as maxLength.
+        json_schema_extra={"pattern": HANDLING_PATTERN, "maxLength": 100},
     )
 
 

@@ -10,11 +10,21 @@ import base64
 import binascii
 import hashlib
 import json
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep, relationship_types
+from api.deps import (
+    INVALID,
+    NOT_FOUND,
+    UNAVAILABLE,
+    LabelName,
+    ModelDep,
+    PartialDateParam,
+    RelationshipTypeName,
+    StoreDep,
+    relationship_types,
+)
 from api.models import (
     AttributedNetwork,
     ClaimedEntity,
@@ -66,7 +76,10 @@ from graph.text import display_date
 router = APIRouter(prefix="/api/v1", tags=["investigate"])
 
 ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}
-INCIDENT_LABELS = ("Attack", "Escape", "Arrest", "Seizure", "Operation")
+IncidentType = Literal["Attack", "Escape", "Arrest", "Seizure", "Operation"]
+INCIDENT_LABELS: tuple[str, ...] = get_args(IncidentType)
+# An opaque page token: only a value a search returned is valid (422 otherwise).
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+={0,2}$"
 
 
 async def grade_filter(
@@ -89,13 +102,13 @@ async def link_filter(
     model: ModelDep,
     grades: Annotated[LinkFilter, Depends(grade_filter)],
     types: Annotated[
-        list[str] | None,
+        list[RelationshipTypeName] | None,
         Query(
             description="relationship types to follow (repeat the parameter); default: all but MENTIONS"
         ),
     ] = None,
     exclude_types: Annotated[
-        list[str] | None,
+        list[RelationshipTypeName] | None,
         Query(description="relationship types not to follow (repeat the parameter)"),
     ] = None,
 ) -> LinkFilter:
@@ -162,15 +175,25 @@ def search_entities(
         Query(
             min_length=1,
             max_length=200,
-            description="a name, alias or part of one; accents, case and one typo per word are forgiven",
+            # What the search can match: folding keeps only letters a-z and digits.
+            pattern="[A-Za-z0-9]",
+            description="a name, alias or part of one, with at least one letter A-Z or digit; "
+            "accents, case and one typo per word are forgiven",
             examples=["the fly"],
         ),
     ],
     label: Annotated[
-        str, Query(description="only entities with this label", examples=["Person"])
+        LabelName, Query(description="only entities with this label", examples=["Person"])
     ] = "Entity",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            pattern=CURSOR_PATTERN,
+            max_length=200,
+            description="next_cursor of the previous page of the same search (opaque)",
+        ),
+    ] = None,
 ) -> SearchPage:
     """Search names and aliases ("la sante", "Amra", "the fly", "oportick"), ranked: an exact
     name or alias first, then the name closest to the whole query, then the fulltext score.
@@ -259,14 +282,15 @@ def get_neighbors(
     entity_id: EntityId,
     depth: Annotated[int, Query(ge=1, le=3, description="hops from the entity")] = 1,
     since: Annotated[
-        str | None,
+        PartialDateParam | None,
         Query(
             description="leave out events dated before this (YYYY, YYYY-MM or YYYY-MM-DD); "
             "undated entities are kept, since nothing says they fall outside"
         ),
     ] = None,
     until: Annotated[
-        str | None, Query(description="leave out events dated after this (undated ones are kept)")
+        PartialDateParam | None,
+        Query(description="leave out events dated after this (undated ones are kept)"),
     ] = None,
     limit: Annotated[
         int, Query(ge=1, le=2000, description="at most this many links; `truncated` says if it cut")
@@ -357,8 +381,10 @@ def facility_networks(
 def paths(
     store: StoreDep,
     flt: FilterDep,
-    from_id: Annotated[str, Query(alias="from", description="entity id where paths start")],
-    to_id: Annotated[str, Query(alias="to", description="entity id where paths end")],
+    from_id: Annotated[
+        str, Query(alias="from", min_length=1, description="entity id where paths start")
+    ],
+    to_id: Annotated[str, Query(alias="to", min_length=1, description="entity id where paths end")],
     max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
 ) -> PathsResult:
     """All shortest paths (up to 10) within `max_hops`, following only links that pass the
@@ -420,7 +446,7 @@ def incidents(
     store: StoreDep,
     flt: GradeDep,
     since: Annotated[
-        str | None,
+        PartialDateParam | None,
         Query(
             alias="from",
             description="from this date (YYYY, YYYY-MM or YYYY-MM-DD); with a range, undated "
@@ -428,25 +454,21 @@ def incidents(
         ),
     ] = None,
     until: Annotated[
-        str | None, Query(alias="to", description="to this date, inclusive (same rule)")
+        PartialDateParam | None,
+        Query(alias="to", description="to this date, inclusive (same rule)"),
     ] = None,
     facility: Annotated[str | None, Query(description="only incidents at this facility id")] = None,
     network: Annotated[
         str | None, Query(description="only incidents attributed to this network id")
     ] = None,
-    type: Annotated[str | None, Query(description=f"one of {', '.join(INCIDENT_LABELS)}")] = None,
+    type: Annotated[IncidentType | None, Query(description="only incidents of this type")] = None,
 ) -> Timeline:
     """Incidents by date (undated last). A month-precision date is shown as a month and
     overlaps any range that touches the month; with a range, undated incidents are left out."""
-    if type is not None and type not in INCIDENT_LABELS:
-        raise InvalidInput(
-            f"unknown incident type {type!r}",
-            details=[{"field": "query.type", "message": f"one of {', '.join(INCIDENT_LABELS)}"}],
-        )
     for entity_id, label in ((facility, "Facility"), (network, "Organization")):
         if entity_id:
             require_entity(store, entity_id, label)
-    dated = flt.dated(since, until)
+    dated = flt.dated(since, until, fields=("from", "to"))
     rows = _incident_rows(
         store, dated, [type] if type else list(INCIDENT_LABELS), facility or "", network or ""
     )
@@ -473,7 +495,7 @@ def get_key_players(
         ),
     ] = None,
     label: Annotated[
-        str,
+        LabelName,
         Query(
             description="rank only entities with this label, e.g. Person (centrality is still computed on the whole subgraph)"
         ),

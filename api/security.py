@@ -32,6 +32,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import DateTimeParam
 from api.errors import ErrorResponse, crimegraph_error_response
 from graph import audit
 from graph.audit import AuditLog, RequestAudit
@@ -47,6 +48,7 @@ from graph.auth import (
 from graph.errors import (
     AuditUnavailable,
     CrimegraphError,
+    HeadersTooLarge,
     InvalidInput,
     LocalOnly,
     NotFound,
@@ -54,6 +56,7 @@ from graph.errors import (
     RateLimited,
     RoleRequired,
     Unauthenticated,
+    UriTooLong,
 )
 from graph.queries import NamedQuery, QuerySet, strip_comments_and_strings
 from graph.settings import Settings
@@ -63,7 +66,9 @@ log = logging.getLogger("crimegraph.audit")
 SCOPE_KEY = "crimegraph.audit"
 # Routes whose bodies may reach max_import_bytes instead of max_body_bytes.
 LARGE_BODY_ROUTES = frozenset({("POST", "/api/v1/imports")})
-DENIED_STATUSES = frozenset({401, 403, 413, 429})
+DENIED_STATUSES = frozenset({401, 403, 413, 414, 429, 431})
+# An audit record keeps this much of a path (a refused 1 MB URL is not copied whole).
+MAX_AUDIT_PATH_CHARS = 2048
 # Pages FastAPIOffline adds, which serve no data: public without a declaration.
 DOCUMENTATION_ROUTES = ("GET /docs", "GET /docs/oauth2-redirect", "GET /redoc")
 # Clients that send bad keys are slowed down before their keys cost a database lookup.
@@ -86,6 +91,8 @@ SECURITY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **UNAUTHENTICATED,
     **FORBIDDEN_ROLE,
     413: {"model": ErrorResponse, "description": "the request body is over the size limit"},
+    414: {"model": ErrorResponse, "description": "the path and query string are too long"},
+    431: {"model": ErrorResponse, "description": "the request headers are too large"},
     **RATE_LIMITED,
     503: {
         "model": ErrorResponse,
@@ -338,6 +345,26 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"the request body is larger than {limit} bytes")
 
 
+def _check_request_head(scope: Scope, settings: Settings, ctx: RequestAudit) -> None:
+    """URL and header limits, answered in the one JSON shape and audited. The HTTP server's
+    own parser buffers more than these (Settings.http_head_buffer_bytes), so a request over
+    them reaches this check instead of the parser's plain-text 400."""
+    target = len(scope.get("raw_path") or str(scope.get("path", "")).encode()) + len(
+        scope.get("query_string", b"")
+    )
+    if target > settings.max_url_bytes:
+        ctx.denied_reason = f"URL of {target} bytes > {settings.max_url_bytes}"
+        raise UriTooLong(
+            f"the path and query string are {target} bytes; the limit is {settings.max_url_bytes}"
+        )
+    headers = sum(len(name) + len(value) for name, value in scope.get("headers", ()))
+    if headers > settings.max_header_bytes:
+        ctx.denied_reason = f"headers of {headers} bytes > {settings.max_header_bytes}"
+        raise HeadersTooLarge(
+            f"the request headers are {headers} bytes; the limit is {settings.max_header_bytes}"
+        )
+
+
 def _token(headers: Headers) -> str | None:
     authorization = headers.get("authorization")
     if authorization is not None:
@@ -413,6 +440,7 @@ class SecurityMiddleware:
         state, settings = self.state, self.state.settings
         path = str(scope.get("path", ""))
         try:
+            _check_request_head(scope, settings, ctx)  # before any work, even authentication
             if state.undeclared is None:
                 state.undeclared = state.route_check()
                 if state.undeclared:
@@ -549,7 +577,7 @@ def audit_entry(
         "auth_disabled": bool(principal and principal.auth_disabled),
         "method": scope.get("method"),
         "route": template,
-        "path": audit.redact(str(scope.get("path", ""))),
+        "path": _cut(audit.redact(str(scope.get("path", ""))), MAX_AUDIT_PATH_CHARS),
         "params": {
             "query": audit.summarise_params(query),
             "path": audit.summarise_params(path_params),
@@ -568,6 +596,10 @@ def audit_entry(
         "client": _client(scope),
         "duration_ms": round((time.monotonic() - started) * 1000, 1),
     }
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
 
 
 def install_security(
@@ -814,7 +846,8 @@ def read_audit(
         Literal["allowed", "denied", "error"] | None, Query(description="only this outcome")
     ] = None,
     since: Annotated[
-        str | None, Query(description="only records written at or after this ISO date-time")
+        DateTimeParam | None,
+        Query(description="only records written at or after this moment (RFC 3339)"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="at most this many records")] = 100,
     cursor: Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, WithJsonSchema, model_validator
 
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep, relationship_types
 from api.security import VIEWER, InvestigatorDep, ViewerDep, named_query_for
@@ -205,7 +205,11 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
 def export_snapshot(
     store: StoreDep,
     snapshot_id: Annotated[str, Path()],
-    format_name: Annotated[str, Path(description=f"one of {', '.join(FORMATS)}")],
+    format_name: Annotated[
+        str,
+        WithJsonSchema({"type": "string", "enum": list(FORMATS)}),
+        Path(description=f"one of {', '.join(FORMATS)}"),
+    ],
 ) -> Response:
     """json, graphml (Gephi, yEd), ftm (FollowTheMoney JSON lines), cypher (a script that
     recreates the subgraph), csv (neo4j-admin import files, zipped), svg, png, html (a

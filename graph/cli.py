@@ -52,6 +52,25 @@ def _check_port_free(host: str, port: int) -> None:
             ) from exc
 
 
+def server_config(app: Any, settings: Settings) -> Any:
+    """`crimegraph serve`'s uvicorn configuration (a uvicorn.Config). The h11 parser is
+    chosen by name, since its buffer for a request line and headers is the limit set here
+    (httptools, if installed, would take the place of h11 and ignore it). The buffer is
+    larger than the URL and header limits, so a request over those reaches the app and is
+    answered in the JSON error shape and audited; past the buffer, h11 refuses it itself
+    with a plain-text 400 (docs/security.md)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        http="h11",
+        h11_max_incomplete_event_size=settings.http_head_buffer_bytes,
+    )
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -66,8 +85,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     # A first admin key when the database has none (printed once; docs/security.md).
     app = create_app(settings, seed_on_start=args.seed, bootstrap_key=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
-    return 0
+    server = uvicorn.Server(server_config(app, settings))
+    server.run()
+    return 0 if server.started else 3  # uvicorn.run's status when start-up failed
 
 
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:

@@ -59,6 +59,20 @@ class PayloadTooLarge(CrimegraphError):
     code = "payload_too_large"
 
 
+class UriTooLong(CrimegraphError):
+    """The request's path and query string are longer than the server takes."""
+
+    status = 414
+    code = "uri_too_long"
+
+
+class HeadersTooLarge(CrimegraphError):
+    """The request's headers are larger than the server takes."""
+
+    status = 431
+    code = "request_header_fields_too_large"
+
+
 class ModelError(CrimegraphError):
     """graph/model.yaml (or another model file) is malformed."""
 

@@ -304,7 +304,8 @@ def ingest(
     if existing:
         stored = existing[0]
         if handling is not None and handling != stored.get("handling"):
-            raise InvalidInput(
+            # A valid request that clashes with what is stored, like the case above: 409.
+            raise Conflict(
                 f"this text is stored already with handling {stored.get('handling')!r}; "
                 "ingesting it again does not change that",
                 details=[_field("handling", "as stored, or leave it out")],

@@ -17,10 +17,10 @@ from typing import Any
 
 from graph import visibility
 from graph.errors import InvalidInput, NotFound
+from graph.model import parse_partial_date
 from graph.store import Row, Store
 
 _GRADE = re.compile(r"^([A-F])([1-6])$")
-_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 FRONTIER_CAP = 10_000  # links one hop may bring back before a traversal reports truncation
 
 
@@ -43,7 +43,10 @@ class LinkFilter:
         min_grade: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        fields: tuple[str, str] = ("since", "until"),
     ) -> LinkFilter:
+        """`fields` names the date bounds as the caller's user wrote them (the API's
+        /incidents takes them as `from` and `to`), so an error points at what was sent."""
         reliability, credibility = "F", 6
         if min_grade:
             match = _GRADE.match(min_grade.upper())
@@ -53,26 +56,35 @@ class LinkFilter:
                     details=[{"field": "query.min_grade", "message": "letter A-F then digit 1-6"}],
                 )
             reliability, credibility = match.group(1), int(match.group(2))
-        for name, value in (("since", since), ("until", until)):
-            if value is not None and not _PARTIAL_DATE.match(value):
-                raise InvalidInput(
-                    f"{name} {value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
-                    details=[{"field": f"query.{name}", "message": "YYYY, YYYY-MM or YYYY-MM-DD"}],
-                )
+        for name, value in zip(fields, (since, until), strict=True):
+            if value is not None:
+                try:
+                    parse_partial_date(value)  # the CLI's and the imports' own check
+                except ValueError as exc:
+                    raise InvalidInput(
+                        f"{name}: {exc}",
+                        details=[
+                            {"field": f"query.{name}", "message": "YYYY, YYYY-MM or YYYY-MM-DD"}
+                        ],
+                    ) from None
         if since and until:
             shortest = min(len(since), len(until))
             if since[:shortest] > until[:shortest]:
                 raise InvalidInput(
                     f"the range starts ({since}) after it ends ({until})",
-                    details=[{"field": "query.until", "message": "must not be before the start"}],
+                    details=[
+                        {"field": f"query.{fields[1]}", "message": "must not be before the start"}
+                    ],
                 )
         return cls(
             types, min_confidence, reliability, credibility, since or "0000", until or "9999"
         )
 
-    def dated(self, since: str | None, until: str | None) -> LinkFilter:
+    def dated(
+        self, since: str | None, until: str | None, fields: tuple[str, str] = ("since", "until")
+    ) -> LinkFilter:
         """The same filter limited to a date range (checked as in build)."""
-        checked = LinkFilter.build(self.types, self.min_confidence, None, since, until)
+        checked = LinkFilter.build(self.types, self.min_confidence, None, since, until, fields)
         return replace(self, since=checked.since, until=checked.until)
 
     def admits(self, date: str | None) -> bool:

@@ -24,7 +24,8 @@ MODEL_PATH = Path(__file__).with_name("model.yaml")
 PropertyType = Literal["string", "text", "integer", "float", "boolean", "date", "list[string]"]
 DatePrecision = Literal["year", "month", "day"]
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# ASCII digits only, the whole text (`$` would let a trailing newline through).
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
 _GRADING = re.compile(r"^([A-F])([1-6])$")
 _LABEL = re.compile(r"^[A-Z][A-Za-z]*$")
 _REL_TYPE = re.compile(r"^[A-Z][A-Z_]*$")
@@ -109,12 +110,15 @@ def parse_partial_date(value: object) -> PartialDate:
     if isinstance(value, date):
         return PartialDate(value.isoformat(), "day")
     text = str(value)
-    match = _PARTIAL_DATE.match(text)
+    match = _PARTIAL_DATE.fullmatch(text)
     if not match:
         raise ValueError(f"{text!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = match.groups()
     if day is not None:
-        date.fromisoformat(text)  # rejects 2024-02-31
+        try:
+            date.fromisoformat(text)  # rejects 2024-02-31
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a calendar date ({exc})") from None
         return PartialDate(text, "day")
     if month is not None:
         if not 1 <= int(month) <= 12:

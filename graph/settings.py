@@ -100,6 +100,19 @@ class Settings(BaseSettings):
         gt=1,
         description="most times a zip member (over 1 MiB unpacked) may exceed its packed size",
     )
+    max_url_bytes: int = Field(
+        8 * 1024, ge=256, description="longest request target (path and query string): 414"
+    )
+    max_header_bytes: int = Field(
+        64 * 1024, ge=1024, description="largest total of a request's header names and values: 431"
+    )
+    http_head_buffer_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=64 * 1024,
+        description="what `crimegraph serve`'s HTTP parser (h11) buffers of a request line and "
+        "headers; past it the parser itself refuses the request (plain-text 400, unaudited). "
+        "Keep it above max_url_bytes and max_header_bytes so those are answered in JSON",
+    )
     rate_limit_per_minute: int = Field(
         600, ge=0, description="requests per minute per API key (0 = no limit)"
     )

@@ -185,3 +185,16 @@ def test_what_start_up_built_is_kept_out_of_full_collections(
     with TestClient(create_app(settings)):
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0  # a stopped app can be collected again
+
+
+def test_the_same_text_with_another_handling_is_a_conflict(
+    client: TestClient, store: Store
+) -> None:
+    """A valid request that clashes with what is stored is a 409, not an invalid one (422):
+    the schema allows it, the stored document decides."""
+    text = "Mohamed Amra was arrested in Bucharest in February 2025."
+    first = client.post("/api/v1/documents", json={"text": text, "handling": "case:one"})
+    assert first.status_code == 201, first.text
+    again = client.post("/api/v1/documents", json={"text": text, "handling": "case:two"})
+    error = assert_error_shape(again, 409, "conflict")
+    assert "handling" in str(error["message"])

@@ -320,10 +320,88 @@ def test_the_timeline_keeps_undated_incidents_last_and_filters_by_facility_and_n
     assert [i["date_text"] for i in blamed] == ["Last month"]
 
 
-def test_a_reversed_range_is_refused(api: TestClient) -> None:
+def test_a_reversed_range_is_refused_naming_the_parameter_sent(api: TestClient) -> None:
     response = api.get("/api/v1/incidents", params={"from": "2024-04-30", "to": "2024-04-01"})
     error = assert_error_shape(response, 422, "invalid_input")
-    assert error["details"][0]["field"] == "query.until"  # type: ignore[index]
+    assert error["details"][0]["field"] == "query.to"  # type: ignore[index]
+
+
+AMRA = "person-mohamed-amra-2da800b3"
+
+
+def fields_of(error: dict[str, object]) -> list[str]:
+    details = error["details"]
+    assert isinstance(details, list)
+    return [str(d["field"]) for d in details]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/incidents", {"from": "2024-13-45"}, "query.from"),
+        ("/api/v1/incidents", {"from": "2024-02-30"}, "query.from"),
+        ("/api/v1/incidents", {"from": "2023-02-29"}, "query.from"),
+        ("/api/v1/incidents", {"from": "2024-00"}, "query.from"),
+        ("/api/v1/incidents", {"to": "2024-99"}, "query.to"),
+        ("/api/v1/incidents", {"from": "12/04/2024"}, "query.from"),
+        ("/api/v1/incidents", {"from": ""}, "query.from"),
+        ("/api/v1/incidents", {"from": "\u0662\u0660\u0662\u0664"}, "query.from"),  # Arabic digits
+        (f"/api/v1/entities/{AMRA}/neighbors", {"since": "2024-13-45"}, "query.since"),
+        (f"/api/v1/entities/{AMRA}/neighbors", {"until": "2024-04-31"}, "query.until"),
+        (f"/api/v1/entities/{AMRA}/neighbors", {"since": "2024-04-12\n"}, "query.since"),
+    ],
+)
+def test_dates_must_be_real_calendar_dates_and_errors_name_what_was_sent(
+    api: TestClient, path: str, params: dict[str, str], field: str
+) -> None:
+    error = assert_error_shape(api.get(path, params=params), 422, "invalid_input")
+    assert fields_of(error) == [field]
+    assert field.removeprefix("query.") in str(error["message"])
+
+
+@pytest.mark.parametrize("when", ["2024", "2024-04", "2024-04-12", "2024-02-29"])
+def test_a_date_may_be_a_year_a_month_or_a_day(api: TestClient, when: str) -> None:
+    assert api.get("/api/v1/incidents", params={"from": when, "to": when}).status_code == 200
+    neighbours = api.get(f"/api/v1/entities/{AMRA}/neighbors", params={"since": when})
+    assert neighbours.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "unknown", "accepted"),
+    [
+        ("/api/v1/incidents", {"until": "2024-04"}, ["until"], {"from", "to", "type", "facility"}),
+        ("/api/v1/incidents", {"from": "2024", "form": "2024"}, ["form"], {"from", "to"}),
+        (f"/api/v1/entities/{AMRA}/neighbors", {"dpth": "2"}, ["dpth"], {"depth", "since"}),
+        (f"/api/v1/entities/{AMRA}", {"depth": "2"}, ["depth"], set()),
+        ("/api/v1/stats", {"x": "1"}, ["x"], set()),
+        ("/health", {"verbose": "1"}, ["verbose"], set()),
+    ],
+)
+def test_unknown_query_parameters_are_422_listing_the_accepted_ones(
+    api: TestClient, path: str, params: dict[str, str], unknown: list[str], accepted: set[str]
+) -> None:
+    error = assert_error_shape(api.get(path, params=params), 422, "invalid_input")
+    assert fields_of(error) == [f"query.{u}" for u in unknown]
+    listed = str(error["message"]).split("this route accepts: ")[1]
+    assert accepted <= set(listed.split(", ")) if accepted else listed == "none"
+
+
+def test_the_route_s_role_is_checked_before_its_parameters(api: TestClient) -> None:
+    anonymous = TestClient(api.app)
+    response = anonymous.get("/api/v1/incidents", params={"until": "2024"})
+    assert_error_shape(response, 401, "unauthenticated")
+
+
+def test_the_document_lists_what_the_api_accepts(api: TestClient) -> None:
+    """The enums come from the model, and a date is a pattern or a calendar date."""
+    spec = api.get("/openapi.json").json()
+    params = {
+        p["name"]: p["schema"] for p in spec["paths"]["/api/v1/incidents"]["get"]["parameters"]
+    }
+    assert "Attack" in str(params["type"]) and "format': 'date'" in str(params["from"])
+    search = spec["paths"]["/api/v1/entities"]["get"]["parameters"]
+    label = next(p["schema"] for p in search if p["name"] == "label")
+    assert {"Person", "Facility", "Entity"} <= set(label["enum"])
 
 
 def test_a_month_is_never_shown_as_a_day() -> None:
