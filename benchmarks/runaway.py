@@ -12,10 +12,15 @@ then for each mode:
    (`MATCH p=(a:Person)-[*1..6]-(b) RETURN count(p)`, which the text guard accepts), until
    every analyst has its answer;
 3. the engine's CPU (utime+stime of its process, /proc) sampled every 0.5 s from the moment
-   the analysts sent their queries, until it is back to its idle rate (or 60 s).
+   the analysts sent their queries, until, once they have their answers, it has stayed
+   near its idle rate for 1.5 s (or 60 s have passed): `engine_back_to_idle_s` is when
+   that quiet began.
 
-Modes: `stopped` is crimegraph as shipped (analysts' slots, the engine terminates what the
-API abandons); `baseline` is the behaviour before issue 13 (6 analyst threads, nothing
+Modes (`--modes`, default all three, in this order): `mechanisms` tries, straight over Bolt
+as the read user, each way of stopping a runaway query in the engine (nothing: the reader
+group's readTimeout; closing the driver; `terminate query`; the database's
+`arcadedb.command.timeout`) and reads the engine's CPU after each. `stopped` is crimegraph
+as shipped (analysts' slots, the engine terminates what the API abandons); `baseline` is the behaviour before issue 13 (6 analyst threads, nothing
 terminated), patched into the server process only. `baseline` runs last: the queries it
 leaves running are ended by stopping the engine.
 """
@@ -41,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import neo4j
 
 from benchmarks.run import free_port, percentile
 from graph.auth import KeyStore, Role
@@ -145,14 +151,45 @@ def idle_rate(pid: int, seconds: float = 5.0) -> float:
 
 
 def summary(times: list[float]) -> dict[str, Any]:
-    ok = [t for t in times if t >= 0]
+    """Latency of the viewer's requests; a failed one (503) counts at the time it took."""
+    durations = [abs(t) for t in times]
     return {
         "requests": len(times),
-        "failed": len(times) - len(ok),
-        "median_ms": round(statistics.median(ok) * 1000, 1) if ok else None,
-        "p99_ms": round(percentile(ok, 0.99) * 1000, 1) if ok else None,
-        "max_ms": round(max(abs(t) for t in times) * 1000, 1) if times else None,
+        "failed": sum(1 for t in times if t < 0),
+        "median_ms": round(statistics.median(durations) * 1000, 1) if times else None,
+        "p99_ms": round(percentile(durations, 0.99) * 1000, 1) if times else None,
+        "max_ms": round(max(durations) * 1000, 1) if times else None,
     }
+
+
+class CpuSampler(threading.Thread):
+    """The engine's CPU (cores busy) every half second from `start` on, until it has been
+    at its idle rate for 1.5 s in a row (or `limit` s have passed)."""
+
+    def __init__(self, pid: int, idle: float, limit: float = 60.0) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.limit = pid, limit
+        self.threshold = max(0.05, 3 * idle)
+        self.samples: list[tuple[float, float]] = []
+        self.back_to_idle: float | None = None
+        self.may_stop = threading.Event()  # set once the analysts have their answers
+
+    def run(self) -> None:
+        started = last_t = time.monotonic()
+        last_cpu = cpu_seconds(self.pid)
+        quiet = 0
+        while time.monotonic() - started < self.limit:
+            time.sleep(0.5)
+            now_t, now_cpu = time.monotonic(), cpu_seconds(self.pid)
+            rate = (now_cpu - last_cpu) / (now_t - last_t)
+            self.samples.append((round(now_t - started, 1), round(rate, 2)))
+            last_t, last_cpu = now_t, now_cpu
+            quiet = quiet + 1 if rate <= self.threshold else 0
+            if quiet == 1:
+                candidate = now_t - started - 0.5
+            if quiet >= 3 and self.may_stop.is_set():
+                self.back_to_idle = round(candidate, 1)
+                return
 
 
 def one_mode(
@@ -177,7 +214,6 @@ def one_mode(
 
         answers: list[tuple[int, str, float]] = []
         done = threading.Event()
-        samples: list[tuple[float, float]] = []
 
         def analyst_query() -> None:
             started = time.perf_counter()
@@ -186,34 +222,18 @@ def one_mode(
             code = response.json().get("error", {}).get("code", "ok")
             answers.append((response.status_code, code, time.perf_counter() - started))
 
+        sampler = CpuSampler(pid, idle)
+        sampler.start()
         sent = time.monotonic()
-        cpu_start = cpu_seconds(pid)
         with concurrent.futures.ThreadPoolExecutor(ANALYSTS + 1) as pool:
             viewer_future = pool.submit(viewer_requests, client, path, done)
             analysts = [pool.submit(analyst_query) for _ in range(ANALYSTS)]
-            last = (sent, cpu_start)
-            while not all(f.done() for f in analysts):
-                time.sleep(0.5)
-                now = (time.monotonic(), cpu_seconds(pid))
-                samples.append((now[0] - sent, (now[1] - last[1]) / (now[0] - last[0])))
-                last = now
-            done.set()
+            concurrent.futures.wait(analysts)
+            answered = time.monotonic() - sent
+            sampler.may_stop.set()
+            done.set()  # the viewer's measurement is while the analysts' queries are in flight
             loaded = viewer_future.result()
-        answered = time.monotonic() - sent
-        # Until the engine is idle again: three half-seconds in a row near its idle rate.
-        threshold = max(0.05, 3 * idle)
-        quiet = 0
-        back_to_idle: float | None = None
-        while time.monotonic() - sent < 60:
-            time.sleep(0.5)
-            now = (time.monotonic(), cpu_seconds(pid))
-            rate = (now[1] - last[1]) / (now[0] - last[0])
-            samples.append((now[0] - sent, rate))
-            last = now
-            quiet = quiet + 1 if rate <= threshold else 0
-            if quiet == 3:
-                back_to_idle = round(now[0] - sent - 1.0, 1)
-                break
+        sampler.join()
     un, lo = summary(unloaded), summary(loaded)
     return {
         "unloaded": un,
@@ -225,10 +245,74 @@ def one_mode(
         ),
         "analysts_answered_s": round(answered, 1),
         "engine_idle_rate": round(idle, 3),
-        "engine_back_to_idle_s": back_to_idle,
+        "engine_back_to_idle_s": sampler.back_to_idle,
         "target_idle_s": timeout + 5,
-        "engine_cpu_cores": [(round(t, 1), round(r, 2)) for t, r in samples],
+        "engine_cpu_cores": sampler.samples,
     }
+
+
+def mechanisms(store: Store, pid: int, idle: float, timeout: float) -> dict[str, Any]:
+    """What stops a runaway query in the engine: the query is run straight over Bolt as the
+    read user, one way of stopping it is tried, then the engine's CPU is averaged over the
+    next 8 s and its list of running queries read. `nothing` waits past the reader group's
+    readTimeout (the API's query timeout, set at engine start)."""
+    from graph.dialect import EngineStatement, _engine_server_command, run_engine_statement
+
+    connection = store.connection
+    out: dict[str, Any] = {}
+
+    def still_running() -> int:
+        listed = _engine_server_command(connection, "list queries")["result"]
+        return sum(1 for q in listed if RUNAWAY in str(q.get("text", "")))  # type: ignore[union-attr]
+
+    for way in ["nothing", "close the driver", "terminate query", "database command.timeout"]:
+        if way == "database command.timeout":
+            run_engine_statement(
+                connection, EngineStatement("ALTER DATABASE `arcadedb.command.timeout` 3000")
+            )
+        driver = neo4j.GraphDatabase.driver(connection.uri, auth=connection.read_auth)
+        outcome: list[str] = []
+
+        def run(driver: neo4j.Driver = driver, outcome: list[str] = outcome) -> None:
+            try:  # a session's run is sent once (execute_query would retry it)
+                with driver.session(database=connection.database) as session:
+                    session.run(RUNAWAY).consume()
+                outcome.append("finished")
+            except Exception as exc:
+                outcome.append(getattr(exc, "code", None) or type(exc).__name__)
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        time.sleep(timeout + 2 if way == "nothing" else 4)
+        if way == "close the driver":
+            driver.close()
+        elif way == "terminate query":
+            from graph.dialect import terminate_queries
+
+            terminate_queries(connection, RUNAWAY)
+        time.sleep(1)
+        before = cpu_seconds(pid)
+        time.sleep(8)
+        cpu = (cpu_seconds(pid) - before) / 8
+        out[way] = {
+            "engine_cpu_cores_next_8s": round(cpu, 2),
+            "stopped": cpu <= max(0.05, 3 * idle),
+            "still_listed": still_running(),
+            "client_saw": outcome[0] if outcome else "still waiting",
+        }
+        log(f"{way}: {out[way]}")
+        # Clean up whatever is left, so the next way starts from an idle engine.
+        if way == "database command.timeout":
+            run_engine_statement(
+                connection, EngineStatement("ALTER DATABASE `arcadedb.command.timeout` 0")
+            )
+        from graph.dialect import terminate_queries
+
+        terminate_queries(connection, RUNAWAY)
+        with contextlib.suppress(Exception):
+            driver.close()
+        time.sleep(2)
+    return out
 
 
 def main() -> None:
@@ -240,7 +324,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=15.0, help="the API's query timeout")
     parser.add_argument("--analyst-concurrency", type=int, default=2)
     parser.add_argument("--requests", type=int, default=200, help="unloaded viewer requests")
-    parser.add_argument("--modes", default="stopped,baseline")
+    parser.add_argument(
+        "--modes",
+        default="mechanisms,stopped,baseline",
+        help="comma-separated, run in this order",
+    )
     parser.add_argument("--out", type=Path)
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -271,7 +359,7 @@ def main() -> None:
         "analysts": ANALYSTS,
         "runaway_query": RUNAWAY,
         "load_before": os.getloadavg(),
-        "modes": {},
+        "runs": [],
     }
     try:
         with EngineHandle(settings) as engine:
@@ -283,17 +371,22 @@ def main() -> None:
                 keys = KeyStore(store, ttl=0)
                 _, viewer = keys.create("bench viewer", Role.VIEWER, created_by="benchmark")
                 _, analyst = keys.create("bench analyst", Role.ANALYST, created_by="benchmark")
+            time.sleep(5)  # let the engine settle after the import
             idle = idle_rate(pid)
             log(f"engine idle rate {idle:.3f} cores")
             for mode in args.modes.split(","):
                 log(f"mode {mode}")
+                if mode == "mechanisms":
+                    with Store(engine.connection, load_queries(settings), 60) as store:
+                        result["mechanisms"] = mechanisms(store, pid, idle, args.timeout)
+                    continue
                 with api_server(
                     data_dir, args.timeout, args.analyst_concurrency, mode == "baseline"
                 ) as base:
                     figures = one_mode(
                         base, pid, viewer, analyst, member, args.requests, idle, args.timeout
                     )
-                result["modes"][mode] = figures
+                result["runs"].append({"mode": mode, **figures})
                 log(json.dumps({k: v for k, v in figures.items() if k != "engine_cpu_cores"}))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
