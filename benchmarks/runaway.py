@@ -1,7 +1,8 @@
 """Runaway analyst queries against a viewer: what the viewer feels, and whether the engine
 stops working on queries the API has abandoned (issue 13, item 3).
 
-    .venv/bin/python -m benchmarks.runaway --size S --out benchmarks/results/runaway-S.json
+    .venv/bin/python -m benchmarks.runaway --size S --out benchmarks/results/runaway-S.json \
+        --modes mechanisms,stopped,stopped,stopped,baseline
 
 One command: generates the dataset (`crimegraph generate`, cached like benchmarks.run),
 imports it into a fresh embedded engine, serves the API (uvicorn, one process, loopback),
@@ -391,6 +392,15 @@ def main() -> None:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     result["load_after"] = os.getloadavg()
+    # Rounds of a mode (`--modes stopped,stopped,stopped`) against a noisy machine: medians.
+    for mode in {run["mode"] for run in result["runs"]} - {"mechanisms"}:
+        runs = [run for run in result["runs"] if run["mode"] == mode]
+        idle = [run["engine_back_to_idle_s"] for run in runs]
+        result[f"{mode}_median"] = {
+            "rounds": len(runs),
+            "p99_ratio": statistics.median(run["p99_ratio"] for run in runs),
+            "engine_back_to_idle_s": None if None in idle else statistics.median(idle),
+        }
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.write_text(text + "\n")

@@ -51,6 +51,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         )
     return Settings(
         rate_limit_per_minute=0,
+        # A test Neo4j is usually Community: one database, keys beside the graph, where the
+        # analysts' endpoint is off unless told (tests/test_security_db.py covers the refusal).
+        analyst_cypher="unsafe-shared-database",
         data_dir=data_dir,
         neo4j_uri=NEO4J_URI,
         neo4j_user=os.environ.get("CRIMEGRAPH_TEST_NEO4J_USER", "neo4j"),

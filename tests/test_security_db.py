@@ -135,9 +135,8 @@ def test_the_analysts_endpoint_refuses_when_keys_share_the_database(
     client: TestClient, store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shared = dataclasses.replace(store.connection, security_database=None)
-    assert "no separate security database" in (
-        Store(shared, store.queries, 1.0).analyst_boundary_problem() or ""
-    )
+    with Store(shared, store.queries, 1.0) as one_database:
+        assert "no separate security database" in (one_database.analyst_boundary_problem() or "")
     app_store = client.app.state.graph.store  # type: ignore[attr-defined]
     monkeypatch.setattr(app_store, "analyst_boundary_problem", lambda: "keys in the graph")
     response = client.post("/api/v1/cypher", json={"query": "RETURN 1 AS one"})
