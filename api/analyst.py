@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-from api.deps import INVALID, UNAVAILABLE, GraphDep, StoreDep
+from api.deps import INVALID, GraphDep, StoreDep
 from api.errors import ErrorResponse
 from api.security import ANALYST
 from graph import audit
@@ -28,6 +28,17 @@ FORBIDDEN: dict[int | str, dict[str, Any]] = {
         "model": ErrorResponse,
         "description": "not a read-only query (writes, schema, admin, files, procedures off "
         "the list, API key records), or the key's role is below analyst",
+    }
+}
+
+
+UNAVAILABLE_HERE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorResponse,
+        "description": "the database is unreachable; the query outlived the timeout and was "
+        "stopped (`query_timeout`); every analysts' slot is taken (`analysts_busy`); or the "
+        "configuration cannot keep API key records out of reach "
+        "(`analyst_cypher_unavailable`)",
     }
 }
 
@@ -53,7 +64,7 @@ class CypherResult(BaseModel):
     "/cypher",
     dependencies=ANALYST,
     response_model=CypherResult,
-    responses={**FORBIDDEN, **INVALID, **UNAVAILABLE},
+    responses={**FORBIDDEN, **INVALID, **UNAVAILABLE_HERE},
     summary="Run a read-only Cypher query (analysts)",
 )
 def run_cypher(
