@@ -125,7 +125,7 @@ def test_keys_left_in_the_graph_move_to_the_security_database_at_start_up(
 def test_a_key_moved_at_start_up_opens_the_api(store: Store, settings: Settings) -> None:
     key_id, secret = "abcdefabcdef", "2" * 64
     _legacy_key(store, key_id, secret)
-    store.schema_applied = False  # a new process: its lifespan applies the schema
+    # A new API process: its lifespan applies the schema, which moves the key.
     with TestClient(create_app(settings), headers={"X-API-Key": f"cg_{key_id}_{secret}"}) as c:
         assert c.get("/api/v1/stats").status_code == 200
     assert _keys_in_graph(store) == 0
