@@ -142,7 +142,13 @@ def create_app(
         model = load_model()
         queries = load_queries(settings)  # a broken .cypher file stops start-up here
         engine = EngineHandle(settings)
-        store = Store(engine.connection, queries, settings.query_timeout, settings.retry_time)
+        store = Store(
+            engine.connection,
+            queries,
+            settings.query_timeout,
+            settings.retry_time,
+            analyst_concurrency=settings.analyst_concurrency,
+        )
         app.state.queries = queries
         app.state.model = model
         app.state.graph = GraphState(settings, store)

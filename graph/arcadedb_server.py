@@ -22,40 +22,54 @@ from typing import Any
 
 READER_GROUP = "crimegraph_reader"
 
-# ArcadeDB's security groups: `admin` is the engine default; the reader group may read records
-# of every type and nothing else, which is how read-only is enforced on this engine (it
-# ignores the driver's access mode).
-SERVER_GROUPS: dict[str, Any] = {
-    "databases": {
-        "*": {
-            "groups": {
-                "admin": {
-                    "resultSetLimit": -1,
-                    "readTimeout": -1,
-                    "access": ["updateSecurity", "updateSchema", "updateDatabaseSettings"],
-                    "types": {
-                        "*": {
-                            "access": ["createRecord", "readRecord", "updateRecord", "deleteRecord"]
-                        }
+
+def server_groups(reader_timeout_ms: int = -1) -> dict[str, Any]:
+    """ArcadeDB's security groups: `admin` is the engine default; the reader group may read
+    records of every type and nothing else, which is how read-only is enforced on this
+    engine (it ignores the driver's access mode). Which databases a user may open at all is
+    the user's own `databases` map (see serve): the reader's names the graph only, never the
+    security database. `readTimeout` bounds the reader's type scans (a scan past it fails);
+    it does not stop a long expansion from a few start nodes, which is why the API also
+    terminates an abandoned analyst query (graph.dialect, benchmarks/README.md)."""
+    return {
+        "databases": {
+            "*": {
+                "groups": {
+                    "admin": {
+                        "resultSetLimit": -1,
+                        "readTimeout": -1,
+                        "access": ["updateSecurity", "updateSchema", "updateDatabaseSettings"],
+                        "types": {
+                            "*": {
+                                "access": [
+                                    "createRecord",
+                                    "readRecord",
+                                    "updateRecord",
+                                    "deleteRecord",
+                                ]
+                            }
+                        },
                     },
-                },
-                READER_GROUP: {
-                    "resultSetLimit": -1,
-                    "readTimeout": -1,
-                    "access": [],
-                    "types": {"*": {"access": ["readRecord"]}},
-                },
-                "*": {
-                    "resultSetLimit": -1,
-                    "readTimeout": -1,
-                    "access": [],
-                    "types": {"*": {"access": []}},
-                },
+                    READER_GROUP: {
+                        "resultSetLimit": -1,
+                        "readTimeout": reader_timeout_ms,
+                        "access": [],
+                        "types": {"*": {"access": ["readRecord"]}},
+                    },
+                    "*": {
+                        "resultSetLimit": -1,
+                        "readTimeout": -1,
+                        "access": [],
+                        "types": {"*": {"access": []}},
+                    },
+                }
             }
-        }
-    },
-    "version": 2,
-}
+        },
+        "version": 2,
+    }
+
+
+SERVER_GROUPS: dict[str, Any] = server_groups()
 
 
 def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
@@ -81,13 +95,21 @@ def _server_command(http_port: int, password: str, command: str) -> tuple[int, s
         return exc.code, exc.read().decode()
 
 
-def serve(data_dir: Path, database: str, bolt_port: int, http_port: int, heap: str) -> None:
+def serve(
+    data_dir: Path,
+    database: str,
+    bolt_port: int,
+    http_port: int,
+    heap: str,
+    security_database: str | None = None,
+    reader_timeout_ms: int = -1,
+) -> None:
     import arcadedb_embedded as arcadedb  # the JVM starts here, only in this process
 
     credentials = json.loads((data_dir / "credentials.json").read_text(encoding="utf-8"))
     root = data_dir / "arcadedb"
     (root / "config").mkdir(parents=True, exist_ok=True)
-    _write_json_atomically(root / "config" / "server-groups.json", SERVER_GROUPS)
+    _write_json_atomically(root / "config" / "server-groups.json", server_groups(reader_timeout_ms))
 
     server = arcadedb.ArcadeDBServer(
         str(root),
@@ -103,8 +125,12 @@ def serve(data_dir: Path, database: str, bolt_port: int, http_port: int, heap: s
         jvm_kwargs={"heap_size": heap, "jvm_args": "-Darcadedb.txWalFlush=1"},
     )
     server.start()
-    if not (root / "databases" / database).exists():
-        server.create_database(database)
+    for name in (database, security_database):
+        if name is not None and not (root / "databases" / name).exists():
+            server.create_database(name)
+    # The read-only user may open the graph and nothing else: API keys live in the security
+    # database, which only root opens (graph.auth), so no query of the analysts' can reach
+    # them, whatever its text.
     user = {
         "name": credentials["reader_user"],
         "password": credentials["reader_password"],
@@ -125,7 +151,13 @@ def serve(data_dir: Path, database: str, bolt_port: int, http_port: int, heap: s
     signal.signal(signal.SIGINT, request_stop)
     _write_json_atomically(
         data_dir / "engine.json",
-        {"pid": os.getpid(), "bolt_port": bolt_port, "http_port": http_port, "database": database},
+        {
+            "pid": os.getpid(),
+            "bolt_port": bolt_port,
+            "http_port": http_port,
+            "database": database,
+            "security_database": security_database,
+        },
     )
     print(f"crimegraph engine: ArcadeDB serving Bolt on 127.0.0.1:{bolt_port}", flush=True)
     # Wake up regularly: a signal handler runs only between Python bytecodes, and a
@@ -147,8 +179,18 @@ def main() -> None:
     parser.add_argument("--bolt-port", type=int, required=True)
     parser.add_argument("--http-port", type=int, required=True)
     parser.add_argument("--heap", required=True)
+    parser.add_argument("--security-database")
+    parser.add_argument("--reader-timeout-ms", type=int, default=-1)
     args = parser.parse_args()
-    serve(args.data_dir, args.database, args.bolt_port, args.http_port, args.heap)
+    serve(
+        args.data_dir,
+        args.database,
+        args.bolt_port,
+        args.http_port,
+        args.heap,
+        args.security_database,
+        args.reader_timeout_ms,
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """API keys, roles and the principal a request acts as (docs/security.md).
 
-A key is a system node `:ApiKey` in the graph database, so every API replica on one Neo4j
-shares the same keys. Only a SHA-256 hash of its secret is stored: secrets are 32 random
+A key is a system node `:ApiKey` in the security database (`Store.security`): a database on
+the same engine that only the service user opens, so no query of the analysts' (run as the
+read user) can read one, whatever its text; every API replica on one engine shares the keys. Only a SHA-256 hash of its secret is stored: secrets are 32 random
 bytes, so a fast hash is enough (no password stretching needed) and nothing stored lets
 anyone rebuild a token. The token is shown once, at creation: `cg_<key id>_<secret>`, where
 the key id is public (it appears in the audit log and `crimegraph keys list`).
@@ -40,7 +41,17 @@ HANDLING_CODE = re.compile(r"^[a-z0-9][a-z0-9._-]*(?::[a-z0-9][a-z0-9._-]*)*$")
 MAX_HANDLING_CODE = 100
 MAX_KEY_NAME = 100
 # Named queries that touch API keys: never for the named-query routes or the guide.
-SYSTEM_QUERIES = frozenset({"create_api_key", "api_key_by_id", "api_keys", "revoke_api_key"})
+SYSTEM_QUERIES = frozenset(
+    {
+        "create_api_key",
+        "api_key_by_id",
+        "api_keys",
+        "revoke_api_key",
+        "legacy_api_keys",
+        "move_api_keys",
+        "delete_legacy_api_keys",
+    }
+)
 _CACHE_MAX = 10_000
 _REFUSED = "unknown or revoked API key"  # one message: which check failed is not said
 
@@ -237,13 +248,31 @@ def bootstrap_admin_key(keys: KeyStore, data_dir: Path) -> tuple[ApiKeyInfo, str
     return info, token, path
 
 
+def move_security_records(graph: Store, security: Store) -> int:
+    """Move the API keys an older version kept in the graph database to the security
+    database; return how many were moved. A one-off at start-up (Store.apply_schema), safe
+    to run again: copied first (a key already there keeps its record), then deleted from
+    the graph, so a run cut short in between is finished by the next one."""
+    if graph.connection.database == security.connection.database:
+        return 0
+    legacy = graph.run("legacy_api_keys")
+    if not legacy:
+        return 0
+    security.run("move_api_keys", {"keys": legacy})
+    graph.run("delete_legacy_api_keys", {"ids": [str(row["id"]) for row in legacy]})
+    return len(legacy)
+
+
 class KeyStore:
-    """Creates, revokes, lists and checks API keys stored in the graph database."""
+    """Creates, revokes, lists and checks API keys stored in the security database."""
 
     def __init__(
         self, store: Store, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        # Given the app's store, the keys are in its security database (the same store
+        # where there is none: Neo4j Community).
         self.store = store
+        self._keys = store.security
         self.ttl = ttl
         self._clock = clock
         self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
@@ -260,7 +289,7 @@ class KeyStore:
         key_id = secrets.token_hex(6)
         secret = secrets.token_hex(32)
         info = ApiKeyInfo(key_id, name, role, codes, _now(), created_by)
-        self.store.run(
+        self._keys.run(
             "create_api_key",
             {
                 "id": key_id,
@@ -279,7 +308,7 @@ class KeyStore:
         """Revoke a key (again: no change). Other processes notice within the cache TTL."""
         if not _KEY_ID.match(key_id):
             raise NotFound(f"no API key {key_id!r}")
-        rows = self.store.run(
+        rows = self._keys.run(
             "revoke_api_key", {"key": key_id, "revoked_at": _now(), "revoked_by": revoked_by}
         )
         self.forget(key_id)
@@ -288,7 +317,7 @@ class KeyStore:
         return ApiKeyInfo.from_row(rows[0])
 
     def list(self) -> list[ApiKeyInfo]:
-        return [ApiKeyInfo.from_row(row) for row in self.store.run("api_keys")]
+        return [ApiKeyInfo.from_row(row) for row in self._keys.run("api_keys")]
 
     def authenticate(self, token: str) -> Principal:
         """The principal of a valid, unrevoked token; Unauthenticated otherwise (its message
@@ -332,7 +361,7 @@ class KeyStore:
             cached = self._cache.get(key_id)
         if cached is not None and cached[0] > now:
             return cached[1]
-        rows = self.store.run("api_key_by_id", {"key": key_id})
+        rows = self._keys.run("api_key_by_id", {"key": key_id})
         row = rows[0] if rows else None
         if self.ttl > 0:
             with self._lock:

@@ -14,6 +14,12 @@ Differences met on ArcadeDB 26.10 over Bolt (tests/test_dialect.py pins each):
    `CALL db.awaitIndexes`; ArcadeDB has built the index when the statement returns.
 4. Timeouts: ArcadeDB ignores the transaction timeout over Bolt (a query runs to its end), so
    the store also stops waiting for reads at the deadline; Neo4j cancels the query itself.
+   Closing the session or the driver does not stop the engine's work either, nor does the
+   reader group's `readTimeout` (it bounds type scans, not expansions); the per-database
+   `arcadedb.command.timeout` does, but for every user and writes too (imports run longer).
+   What stops one query is the server command `terminate query <id>`, the id found with
+   `list queries` by a marker comment the store puts in the text: `terminate_queries`
+   (measured in benchmarks/README.md, "Runaway analyst queries"). Neo4j needs nothing.
 5. Labels are fixed when a node is created (`SET n:Label` on an existing node fails) and
    dynamic labels `$(...)` are silently ignored. Not translated: the model-generated upsert
    queries create every node with all its labels at once, which both engines accept.
@@ -175,6 +181,40 @@ class ArcadeDBDialect:
 
 def dialect_for(kind: EngineKind) -> Dialect:
     return ArcadeDBDialect() if kind == "arcadedb" else Neo4jDialect()
+
+
+def _engine_server_command(connection: Connection, command: str) -> dict[str, object]:
+    """An ArcadeDB server command (`list queries`, `terminate query <id>`) over HTTP as root."""
+    user, password = connection.write_auth
+    request = urllib.request.Request(
+        f"{connection.admin_http}/api/v1/server",
+        data=json.dumps({"command": command}).encode(),
+        headers={
+            "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer: dict[str, object] = json.loads(response.read().decode())
+        return answer
+
+
+def terminate_queries(connection: Connection, marker: str) -> list[str]:
+    """Stop, in the engine, the running queries whose text holds `marker` (a comment the
+    store put there); return their ids. Neo4j ends a query at its transaction timeout by
+    itself: nothing to do there. Raises OSError when the engine cannot be asked."""
+    if connection.kind != "arcadedb" or connection.admin_http is None:
+        return []
+    listed = _engine_server_command(connection, f"list queries database {connection.database}")
+    running = listed.get("result")
+    ids = [
+        str(query["id"])
+        for query in (running if isinstance(running, list) else [])
+        if isinstance(query, dict) and marker in str(query.get("text", ""))
+    ]
+    for query_id in ids:
+        _engine_server_command(connection, f"terminate query {query_id}")
+    return ids
 
 
 def run_engine_statement(connection: Connection, statement: EngineStatement) -> None:

@@ -12,6 +12,7 @@ fight over one database. The process that started the engine stops it when it is
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -44,6 +45,22 @@ class Connection:
     read_auth: tuple[str, str]
     # ArcadeDB only: its HTTP endpoint, for the schema DDL Cypher cannot express there.
     admin_http: str | None = None
+    # Where API keys live (graph.auth): a database the read user cannot open. None: the main
+    # database (Neo4j Community, which has one), where nothing but text keeps them from
+    # analysts' queries (api/analyst.py refuses to serve that unless told to).
+    security_database: str | None = None
+
+    @property
+    def separate_security_database(self) -> bool:
+        return self.security_database not in (None, self.database)
+
+    def security(self) -> Connection:
+        """The connection to the security database: the service user only, for reads too."""
+        return dataclasses.replace(
+            self,
+            database=self.security_database or self.database,
+            read_auth=self.write_auth,
+        )
 
 
 def _free_port() -> int:
@@ -100,9 +117,20 @@ def resolve_heap(heap: str, memory_mb: int | None = None) -> str:
 class EmbeddedEngine:
     """The ArcadeDB server process that belongs to one data dir."""
 
-    def __init__(self, data_dir: Path, database: str, heap: str, start_timeout: float) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database: str,
+        heap: str,
+        start_timeout: float,
+        security_database: str | None = None,
+        reader_timeout: float | None = None,
+    ) -> None:
         self.data_dir = data_dir.expanduser().resolve()
         self.database = database
+        self.security_database = security_database or f"{database}_security"
+        # The reader group's readTimeout (ms): the engine fails a reader's type scan past it.
+        self.reader_timeout_ms = -1 if reader_timeout is None else int(reader_timeout * 1000)
         self.heap = resolve_heap(heap)
         self.start_timeout = start_timeout
         self.state_file = self.data_dir / "engine.json"
@@ -116,6 +144,8 @@ class EmbeddedEngine:
             settings.engine_database,
             settings.engine_heap,
             settings.engine_start_timeout,
+            settings.engine_security_database,
+            settings.query_timeout,
         )
 
     @contextlib.contextmanager
@@ -161,6 +191,7 @@ class EmbeddedEngine:
             write_auth=("root", creds["root_password"]),
             read_auth=(creds["reader_user"], creds["reader_password"]),
             admin_http=f"http://127.0.0.1:{state['http_port']}",
+            security_database=self.security_database,
         )
 
     def died(self) -> bool:
@@ -235,6 +266,10 @@ class EmbeddedEngine:
             str(http_port),
             "--heap",
             self.heap,
+            "--security-database",
+            self.security_database,
+            "--reader-timeout-ms",
+            str(self.reader_timeout_ms),
         ]
         log = self.log_file.open("ab")
         # Own session: a Ctrl-C in the terminal reaches the owner, which then stops the
@@ -315,6 +350,7 @@ def neo4j_connection(settings: Settings) -> Connection:
         database=settings.neo4j_database,
         write_auth=(settings.neo4j_user, password),
         read_auth=(read_user, read_password),
+        security_database=settings.neo4j_security_database,
     )
 
 

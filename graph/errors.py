@@ -164,6 +164,19 @@ class QueryTimeout(CrimegraphError):
     code = "query_timeout"
 
 
+class AnalystsBusy(DatabaseUnavailable):
+    """Every slot for analysts' Cypher queries is taken (settings.analyst_concurrency)."""
+
+    code = "analysts_busy"
+
+
+class AnalystCypherUnavailable(CrimegraphError):
+    """The configuration cannot keep API key records out of the analysts' queries."""
+
+    status = 503
+    code = "analyst_cypher_unavailable"
+
+
 class EngineError(CrimegraphError):
     """The embedded engine could not be started or stopped."""
 

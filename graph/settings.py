@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         None, description="optional read-only Neo4j user for read paths (Enterprise RBAC)"
     )
     neo4j_read_password: SecretStr | None = None
+    neo4j_security_database: str | None = Field(
+        None,
+        description="Neo4j database for API keys, which the read user must not be able to "
+        "open (Enterprise); unset = the main database (Community: see analyst_cypher)",
+    )
 
     data_dir: Path = Field(
         Path.home() / ".local" / "share" / "crimegraph",
@@ -46,6 +51,11 @@ class Settings(BaseSettings):
     )
     engine_database: str = Field("crimegraph", description="database name on the embedded engine")
     engine_start_timeout: float = Field(90.0, description="seconds to wait for the engine")
+    engine_security_database: str | None = Field(
+        None,
+        description="database of API keys on the embedded engine, which only the service "
+        "user opens (default <engine_database>_security)",
+    )
 
     engine_supervise: bool = Field(
         True, description="the API restarts the embedded engine when it dies (kill -9, OOM)"
@@ -58,6 +68,19 @@ class Settings(BaseSettings):
     )
 
     query_timeout: float = Field(15.0, gt=0, description="seconds before a query is cancelled")
+    analyst_concurrency: int = Field(
+        2,
+        ge=1,
+        description="analysts' Cypher queries (POST /api/v1/cypher) running at once per API "
+        "process; more are answered 503 with Retry-After, so analysts never take the engine "
+        "from viewers",
+    )
+    analyst_cypher: Literal["require-separate-database", "unsafe-shared-database"] = Field(
+        "require-separate-database",
+        description="require-separate-database: POST /api/v1/cypher answers 503 unless API "
+        "keys sit in a database the read user cannot open; unsafe-shared-database: serve it "
+        "anyway (Neo4j Community), where only the text guard keeps key records out of reach",
+    )
     import_timeout: float = Field(
         1800.0, gt=0, description="seconds an import's one write transaction may take"
     )

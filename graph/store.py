@@ -8,9 +8,12 @@ found by name in the server's query log. Nothing here builds Cypher from strings
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import random
 import re
+import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,9 +34,11 @@ from graph.dialect import (
     dialect_for,
     parse_fulltext_index,
     run_engine_statement,
+    terminate_queries,
 )
 from graph.engine import Connection
 from graph.errors import (
+    AnalystsBusy,
     ConstraintViolation,
     CrimegraphError,
     DatabaseUnavailable,
@@ -153,7 +158,12 @@ class Store:
     """Runs named queries on one database; owns its drivers."""
 
     def __init__(
-        self, connection: Connection, queries: QuerySet, timeout: float, retry_time: float = 1.0
+        self,
+        connection: Connection,
+        queries: QuerySet,
+        timeout: float,
+        retry_time: float = 1.0,
+        analyst_concurrency: int = 2,
     ) -> None:
         self.connection = connection
         self.queries = queries
@@ -180,11 +190,65 @@ class Store:
         self._readers = concurrent.futures.ThreadPoolExecutor(
             max_workers=16, thread_name_prefix="crimegraph-read"
         )
+        # Analysts' queries have slots of their own, held until the engine has stopped the
+        # query (not when the request gives up), so runaway ones cannot pile up in the engine.
         self._analysts = concurrent.futures.ThreadPoolExecutor(
-            max_workers=4, thread_name_prefix="crimegraph-analyst"
+            max_workers=analyst_concurrency, thread_name_prefix="crimegraph-analyst"
         )
+        self._analyst_slots = threading.BoundedSemaphore(analyst_concurrency)
+        self._security: Store | None = None
+        self._security_lock = threading.Lock()
+        self._boundary_problem: str | None = None
+        self._boundary_checked = False
+
+    @property
+    def security(self) -> Store:
+        """The store of the security database (API keys, graph.auth), which only the service
+        user opens; this store itself where there is no separate one (Neo4j Community)."""
+        if not self.connection.separate_security_database:
+            return self
+        with self._security_lock:
+            if self._security is None:
+                self._security = Store(
+                    self.connection.security(), self.queries, self.timeout, self.retry_time, 1
+                )
+            return self._security
+
+    def analyst_boundary_problem(self) -> str | None:
+        """Why the database itself cannot keep API key records from analysts' queries (None
+        when it can): the keys must sit in a database the read user fails to open. Checked
+        once per store by trying, as the read user."""
+        if self._boundary_checked:
+            return self._boundary_problem
+        connection = self.connection
+        problem: str | None = None
+        if not connection.separate_security_database:
+            problem = (
+                "API keys are stored in the database analysts query (no separate security "
+                "database is configured)"
+            )
+        elif connection.read_auth == connection.write_auth:
+            problem = "analysts' queries run as the service user, who can open the API keys"
+        else:
+            try:
+                self._read_driver.execute_query(
+                    "RETURN 1 AS one",
+                    database_=connection.security().database,
+                    routing_=neo4j.RoutingControl.READ,
+                )
+                problem = (
+                    f"the read user can open the security database {connection.security_database!r}"
+                )
+            except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+                raise _translate_error(exc, "security check") from exc
+            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError):
+                problem = None  # refused: the engine keeps the promise
+        self._boundary_problem, self._boundary_checked = problem, True
+        return problem
 
     def close(self) -> None:
+        if self._security is not None:
+            self._security.close()
         self._readers.shutdown(wait=False, cancel_futures=True)
         self._analysts.shutdown(wait=False, cancel_futures=True)
         if self._read_driver is not self._write_driver:
@@ -229,11 +293,20 @@ class Store:
     ) -> tuple[list[str], list[list[Any]], bool]:
         """Run an analyst's Cypher text (already passed graph.readonly's guard) in a read
         transaction as the read-only user, with the timeout; keep at most row_cap rows.
-        Returns (columns, rows, truncated). The one place client Cypher text is executed."""
+        Returns (columns, rows, truncated). The one place client Cypher text is executed.
+        At most `analyst_concurrency` run at once (AnalystsBusy beyond); one that outlives
+        the timeout is stopped in the engine, not only abandoned (graph.dialect, note 4)."""
+        if not self._analyst_slots.acquire(blocking=False):
+            raise AnalystsBusy(
+                "every slot for analysts' queries is taken; try again shortly",
+            )
+        # A comment that names this one query in the engine's list of running queries.
+        marker = f"crimegraph-analyst-{secrets.token_hex(8)}"
+        tagged = f"/* {marker} */\n{text}"
 
         @unit_of_work(timeout=self.timeout, metadata={"query": "analyst"})
         def work(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]], bool]:
-            result = tx.run(text, dict(params))
+            result = tx.run(tagged, dict(params))
             columns = list(result.keys())
             rows: list[list[Any]] = []
             for record in result:
@@ -264,18 +337,41 @@ class Store:
                 raise translated from exc
 
         note = note_query("analyst")
-        # A pool of its own: analysts' queries, which ArcadeDB lets run past their timeout,
-        # can never take the threads the investigators' reads need.
-        future = self._analysts.submit(execute)
+        try:
+            future = self._analysts.submit(execute)
+        except RuntimeError:  # the store is closing
+            self._analyst_slots.release()
+            raise
+        future.add_done_callback(lambda _: self._analyst_slots.release())
         try:
             columns, rows, truncated = future.result(timeout=self.timeout + 1.0)
         except concurrent.futures.TimeoutError:
-            future.cancel()
+            threading.Thread(
+                target=self._stop_analyst_query,
+                args=(marker, future),
+                name="crimegraph-analyst-stop",
+                daemon=True,
+            ).start()
             raise QueryTimeout(
-                f"the query took longer than {self.timeout:g} s and was abandoned"
+                f"the query took longer than {self.timeout:g} s and was stopped"
             ) from None
         note.rows = len(rows)
         return columns, rows, truncated
+
+    def _stop_analyst_query(self, marker: str, future: concurrent.futures.Future[Any]) -> None:
+        """Have the engine terminate an abandoned analyst query, again until its worker has
+        returned (a query still waiting for the engine's admission is not listed yet)."""
+        for _ in range(20):
+            if future.done():
+                return
+            try:
+                stopped = terminate_queries(self.connection, marker)
+                if stopped:
+                    log.warning("analyst query %s terminated at the timeout", ", ".join(stopped))
+            except (OSError, ValueError) as exc:
+                log.warning("could not terminate an abandoned analyst query: %s", exc)
+            with contextlib.suppress(concurrent.futures.TimeoutError):
+                future.exception(timeout=1.0)
 
     def _with_engine_params(self, query: NamedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
         """The caller's parameters plus those crimegraph fills: the engine's fulltext index
@@ -444,10 +540,26 @@ class Store:
                 raise
 
     def apply_schema(self, schema_dir: Path) -> int:
-        """Apply cypher/schema/*.cypher idempotently; return the number of statements run."""
+        """Apply cypher/schema/*.cypher idempotently, and cypher/schema/security/*.cypher to
+        the security database, then move API keys left in the graph by older versions there
+        (graph.auth.move_security_records). Returns the number of statements run."""
         self.ping()
+        count = self._apply_schema_files(schema_dir, sorted(schema_dir.glob("*.cypher")))
+        security = self.security
+        count += security._apply_schema_files(
+            schema_dir, sorted((schema_dir / "security").glob("*.cypher"))
+        )
+        if security is not self:
+            from graph.auth import move_security_records  # graph.auth builds on this module
+
+            move_security_records(self, security)
+            security.schema_applied = True
+        self.schema_applied = True
+        return count
+
+    def _apply_schema_files(self, schema_dir: Path, paths: Sequence[Path]) -> int:
         count = 0
-        for path in sorted(schema_dir.glob("*.cypher")):
+        for path in paths:
             for statement in split_statements(path.read_text(encoding="utf-8")):
                 index = parse_fulltext_index(statement)
                 if index is not None:
@@ -457,7 +569,6 @@ class Store:
                     count += 1
         for final in self.dialect.after_schema():
             self._run_schema_statement(final, schema_dir)
-        self.schema_applied = True
         return count
 
     def fulltext_index(self, name: str) -> str:

@@ -51,6 +51,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         )
     return Settings(
         rate_limit_per_minute=0,
+        # A test Neo4j is usually Community: one database, keys beside the graph, where the
+        # analysts' endpoint is off unless told (tests/test_security_db.py covers the refusal).
+        analyst_cypher="unsafe-shared-database",
         data_dir=data_dir,
         neo4j_uri=NEO4J_URI,
         neo4j_user=os.environ.get("CRIMEGRAPH_TEST_NEO4J_USER", "neo4j"),
@@ -82,10 +85,17 @@ def session_store(engine: EngineHandle, settings: Settings, queries: QuerySet) -
         yield store
 
 
+def clear(store: Store) -> None:
+    """An empty graph, and no API key but the session's (keys live in the security
+    database, graph.auth; on a single-database Neo4j clear_graph has removed them)."""
+    store.run("clear_graph")
+    store.security.run("clear_api_keys")
+
+
 @pytest.fixture
 def store(session_store: Store) -> Store:
     """The session's store over an empty graph."""
-    session_store.run("clear_graph")
+    clear(session_store)
     return session_store
 
 
@@ -98,7 +108,7 @@ def seeded_store(store: Store, model: Model, settings: Settings) -> Store:
 @pytest.fixture(scope="module")
 def seeded_module(session_store: Store, model: Model, settings: Settings) -> Store:
     """The seed graph, loaded once for a module whose tests only read it."""
-    session_store.run("clear_graph")
+    clear(session_store)
     load_seed(session_store, model, settings.seed_dir / "data", settings.seed_dir / "documents")
     return session_store
 

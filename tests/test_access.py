@@ -267,9 +267,13 @@ def test_analysts_cannot_read_api_keys_or_their_hashes(
     response = api.post(
         "/api/v1/cypher", json={"query": query, "limit": 10_000}, headers=key(tokens[Role.ADMIN])
     )
-    assert_error_shape(response, 403, "forbidden")
-    stored = store.run("api_key_by_id", {"key": parse_token(tokens[Role.ADMIN])[0]})[0]["hash"]
-    assert stored not in response.text
+    # Refused by the text guard (403), or run where no key record is (a database the read
+    # user cannot open, tests/test_security_db.py): either way nothing of a key comes back.
+    if response.status_code != 200:
+        assert_error_shape(response, 403, "forbidden")
+    key_id = parse_token(tokens[Role.ADMIN])[0]
+    stored = store.security.run("api_key_by_id", {"key": key_id})[0]["hash"]
+    assert stored not in response.text and key_id not in response.text
 
 
 def test_analysts_still_read_the_graph(api: TestClient, tokens: dict[Role, str]) -> None:

@@ -132,7 +132,7 @@ def test_a_key_is_stored_hashed_and_works_until_revoked(store: Store, keys: KeyS
 
     dump = json.dumps(store.run("canonical_dump"))
     assert secret not in dump  # only the hash is kept
-    assert store.run("api_key_by_id", {"key": key_id})[0]["hash"] == hash_secret(secret)
+    assert store.security.run("api_key_by_id", {"key": key_id})[0]["hash"] == hash_secret(secret)
     listed = [k for k in keys.list() if k.created_by != SESSION_KEY_CREATOR]
     assert [k.id for k in listed] == [key_id]
     assert "hash" not in listed[0].as_dict() and listed[0].handling == (CASE,)
