@@ -53,7 +53,7 @@ def python_migration(version: int, name: str) -> Callable[[MigrationFunction], M
 
     def register(function: MigrationFunction) -> MigrationFunction:
         if version in _PYTHON_MIGRATIONS:
-            raise QueryDefinitionError(f"two Python migrations numbered {version}")
+            raise QueryDefinitionError(f"Python migration {version} is registered twice")
         _PYTHON_MIGRATIONS[version] = Migration(version, f"{version:03d}_{name}", function)
         return function
 
@@ -110,7 +110,9 @@ def migrate(store: Store, directory: Path) -> list[str]:
         )
     done = []
     for migration in migrations[current:]:
-        log.info("migrating the database to schema version %d (%s)", migration.version, migration.name)
+        log.info(
+            "migrating the database to schema version %d (%s)", migration.version, migration.name
+        )
         migration.run(store)
         store.run(
             "record_schema_version", {"version": migration.version, "migration": migration.name}
