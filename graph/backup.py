@@ -29,7 +29,7 @@ from pathlib import Path
 
 from graph.dialect import EngineStatement, run_engine_statement
 from graph.engine import EmbeddedEngine, EngineHandle
-from graph.errors import BackupError
+from graph.errors import BackupError, RestoreRefused
 from graph.settings import Settings
 
 NEO4J_HINT = (
@@ -162,7 +162,7 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> Restore
     try:
         replaced = _count_nodes(settings)
         if replaced and not force:
-            raise BackupError(
+            raise RestoreRefused(
                 f"the database in {engine.data_dir} holds {replaced} nodes; restoring "
                 f"{source} would replace them all. Back it up first (`crimegraph backup DIR`), "
                 "then run restore again with --force"

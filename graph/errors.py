@@ -169,3 +169,10 @@ class BackupError(CrimegraphError):
     refused: restoring over a database that holds data needs --force)."""
 
     code = "backup_error"
+
+
+class RestoreRefused(BackupError):
+    """A restore would replace a database that holds data, and --force was not given."""
+
+    status = 409
+    code = "restore_refused"
