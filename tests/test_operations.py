@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +30,7 @@ from graph.errors import BackupError, QueryDefinitionError, SchemaTooNew
 from graph.migrations import load_migrations, migrate, python_migration, stored_version
 from graph.queries import QuerySet
 from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
+from graph.store import Store, WriteStep
 from tests.conftest import arcadedb_only
 
 MIGRATIONS = REPO_ROOT / "cypher" / "migrations"
@@ -234,6 +235,67 @@ def test_backup_while_serving_and_restore_into_a_stopped_then_a_running_engine(
             assert found, "the fulltext index was not restored"
     finally:
         engine.stop()
+
+
+@arcadedb_only
+def test_a_backup_taken_under_writes_holds_whole_transactions_up_to_a_point(
+    store: Store, settings: Settings, queries: QuerySet, tmp_path: Path
+) -> None:
+    """One writer commits transaction after transaction (two nodes and their link each)
+    while the backup runs: the backup holds transactions 1..k, each whole, and none after."""
+    stop = threading.Event()
+    committed: list[int] = []
+
+    def person(id_: str) -> dict[str, object]:
+        return {"id": id_, "label": "Person", "props": {"name": id_}}
+
+    def write() -> None:
+        number = 0
+        while not stop.is_set():
+            number += 1
+            link = {"id": f"w{number}-r", "type": "ASSOCIATE", "props": {}}
+            store.write_transaction(
+                [
+                    WriteStep(
+                        "upsert_nodes", {"rows": [person(f"w{number}-a"), person(f"w{number}-b")]}
+                    ),
+                    WriteStep(
+                        "upsert_relationships",
+                        {"rows": [{**link, "from": f"w{number}-a", "to": f"w{number}-b"}]},
+                    ),
+                ]
+            )
+            committed.append(number)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(committed) < 5:
+            assert writer.is_alive()
+            time.sleep(0.05)
+        made = backup(settings, tmp_path)
+        after_backup = len(committed)
+        while len(committed) < after_backup + 3:
+            assert writer.is_alive()
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        writer.join()
+
+    other = Settings(data_dir=tmp_path / "other", neo4j_uri=None, engine_heap="256m")
+    restore(other, made.path)
+    engine = EmbeddedEngine.from_settings(other)
+    engine.ensure_running()
+    try:
+        with store_on(other, queries) as restored:
+            ids = {row["id"] for row in restored.run("canonical_dump")}
+    finally:
+        engine.stop()
+    in_backup = sorted({int(id_[1:].split("-")[0]) for id_ in ids if id_.startswith("w")})
+    assert in_backup == list(range(1, len(in_backup) + 1)), "a gap: not one point in time"
+    assert 5 <= len(in_backup) <= after_backup, "transactions from after the backup"
+    for number in in_backup:
+        assert {f"w{number}-a", f"w{number}-b", f"w{number}-r"} <= ids, f"part of {number}"
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
