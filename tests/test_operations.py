@@ -434,12 +434,28 @@ def test_two_api_processes_share_keys_and_one_audit_chain(api_env: dict[str, str
                 _stop(process)
 
 
+def _worker_processes(parent: int) -> list[int]:
+    """Children of `parent` spawned by multiprocessing: uvicorn's workers (not the engine,
+    nor multiprocessing's resource tracker)."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and b"spawn_main" in cmdline:
+            workers.append(int(stat.parent.name))
+    return workers
+
+
 @arcadedb_only
 def test_serve_with_workers_answers_and_keeps_one_audit_chain(api_env: dict[str, str]) -> None:
     port = _free_port()
     server = _serve(api_env, port, "--workers", "2")
     try:
         _wait_ready(port, server)
+        assert len(_worker_processes(server.pid)) == 2
         token = (Path(api_env["CRIMEGRAPH_DATA_DIR"]) / "bootstrap-key").read_text().strip()
         assert all(_get(port, "/api/v1/stats", token) == 200 for _ in range(20))
         assert _cli(api_env, "audit", "verify").startswith("audit log OK")
