@@ -83,11 +83,74 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    if args.workers > 1:
+        return _serve_workers(settings, args)
     # A first admin key when the database has none (printed once; docs/security.md).
     app = create_app(settings, seed_on_start=args.seed, bootstrap_key=True)
     server = uvicorn.Server(server_config(app, settings))
     server.run()
     return 0 if server.started else 3  # uvicorn.run's status when start-up failed
+
+
+def _serve_workers(settings: Settings, args: argparse.Namespace) -> int:
+    """`serve --workers N`: N uvicorn worker processes on one port and one database
+    (docs/operations.md). This parent process owns the embedded engine, applies the schema
+    and migrations, seeds and makes the first key once, before any worker starts; each
+    worker builds the app from the same CRIMEGRAPH_* environment."""
+    import os
+
+    import uvicorn
+
+    from api.app import _bootstrap_key
+    from graph.engine import EngineHandle
+    from graph.model import load_model
+    from graph.service import open_store
+
+    with EngineHandle(settings):  # held until the workers are gone
+        with open_store(settings) as store:
+            if args.seed:
+                from seed.loader import load_seed
+
+                seed_dir = settings.seed_dir
+                load_seed(store, load_model(), seed_dir / "data", seed_dir / "documents")
+            if settings.auth == "keys":
+                _bootstrap_key(store, settings)
+        os.environ["CRIMEGRAPH_HOST"] = settings.host
+        os.environ["CRIMEGRAPH_PORT"] = str(settings.port)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=args.workers,
+            log_level="info",
+        )
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.backup import backup
+
+    result = backup(settings, Path(args.destination))
+    print(f"backup written: {result.path} ({result.bytes / 1e6:.1f} MB in {result.seconds:.1f} s)")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.backup import restore
+
+    result = restore(settings, Path(args.source), force=args.force)
+    migrated = (
+        f", migrated from schema version {result.restored_version} to {result.schema_version}"
+        if result.restored_version != result.schema_version
+        else f", schema version {result.schema_version}"
+    )
+    print(
+        f"restored {args.source}: {result.nodes} nodes (replacing {result.replaced_nodes})"
+        f"{migrated}; engine {'running' if result.engine_left_running else 'stopped'} "
+        f"({result.seconds:.1f} s)"
+    )
+    return 0
 
 
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
@@ -745,6 +808,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--seed", action="store_true", help="load the seed dataset before serving")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API worker processes on the one port (default 1); rate limits and the key cache "
+        "are per process (docs/operations.md)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     seed = sub.add_parser("seed", help="load the seed dataset (idempotent, all-or-nothing)")
@@ -986,6 +1056,25 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--dry-run", action="store_true", help="count only, write nothing")
     gen.add_argument("--json", action="store_true", help="print the manifest as JSON")
     gen.set_defaults(func=cmd_generate)
+
+    bak = sub.add_parser(
+        "backup",
+        help="write a consistent backup of the embedded engine's database while it serves",
+        description="crimegraph backup DEST (a file, or a directory for a timestamped file)",
+    )
+    bak.add_argument("destination", metavar="DEST")
+    bak.set_defaults(func=cmd_backup)
+
+    res = sub.add_parser(
+        "restore",
+        help="replace the embedded engine's database with a backup (stops and restarts it)",
+        description="crimegraph restore SRC [--force]",
+    )
+    res.add_argument("source", metavar="SRC", help="a file written by `crimegraph backup`")
+    res.add_argument(
+        "--force", action="store_true", help="replace a database that holds data (refused without)"
+    )
+    res.set_defaults(func=cmd_restore)
     return parser
 
 

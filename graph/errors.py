@@ -181,3 +181,25 @@ class EngineError(CrimegraphError):
     """The embedded engine could not be started or stopped."""
 
     code = "engine_error"
+
+
+class SchemaTooNew(CrimegraphError):
+    """The database was migrated by a newer release of crimegraph than this one: this
+    release refuses to run on it rather than misread it (docs/operations.md)."""
+
+    status = 503
+    code = "schema_too_new"
+
+
+class BackupError(CrimegraphError):
+    """A backup or restore of the embedded engine's database could not be done (or was
+    refused: restoring over a database that holds data needs --force)."""
+
+    code = "backup_error"
+
+
+class RestoreRefused(BackupError):
+    """A restore would replace a database that holds data, and --force was not given."""
+
+    status = 409
+    code = "restore_refused"

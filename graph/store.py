@@ -541,8 +541,10 @@ class Store:
 
     def apply_schema(self, schema_dir: Path) -> int:
         """Apply cypher/schema/*.cypher idempotently, and cypher/schema/security/*.cypher to
-        the security database, then move API keys left in the graph by older versions there
-        (graph.auth.move_security_records). Returns the number of statements run."""
+        the security database; move API keys left in the graph by older versions there
+        (graph.auth.move_security_records); then run the migrations the database has not had
+        (graph.migrations, from the `migrations` directory beside `schema_dir`). Returns the
+        number of schema statements run."""
         self.ping()
         count = self._apply_schema_files(schema_dir, sorted(schema_dir.glob("*.cypher")))
         security = self.security
@@ -554,21 +556,32 @@ class Store:
 
             move_security_records(self, security)
             security.schema_applied = True
+        # Late import: migrations run named queries through this store.
+        from graph.migrations import migrate
+
+        migrate(self, schema_dir.parent / "migrations")
         self.schema_applied = True
         return count
 
     def _apply_schema_files(self, schema_dir: Path, paths: Sequence[Path]) -> int:
         count = 0
         for path in paths:
-            for statement in split_statements(path.read_text(encoding="utf-8")):
-                index = parse_fulltext_index(statement)
-                if index is not None:
-                    self.fulltext_indexes[index.name] = self.dialect.fulltext_index(index)
-                for translated in self.dialect.translate_schema(statement):
-                    self._run_schema_statement(translated, path)
-                    count += 1
+            count += self.run_schema_file(path)
         for final in self.dialect.after_schema():
             self._run_schema_statement(final, schema_dir)
+        return count
+
+    def run_schema_file(self, path: Path) -> int:
+        """Run a file of statements (`;` at a line end) as written, engine differences
+        translated by the dialect; return the number of statements run."""
+        count = 0
+        for statement in split_statements(path.read_text(encoding="utf-8")):
+            index = parse_fulltext_index(statement)
+            if index is not None:
+                self.fulltext_indexes[index.name] = self.dialect.fulltext_index(index)
+            for translated in self.dialect.translate_schema(statement):
+                self._run_schema_statement(translated, path)
+                count += 1
         return count
 
     def fulltext_index(self, name: str) -> str:

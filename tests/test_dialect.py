@@ -1,4 +1,5 @@
-"""The dialect module: each engine difference, translated in one place and pinned here."""
+"""The dialect module: each engine difference, translated in one place and pinned here
+(without a database; the same behaviour on each engine: tests/contract)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from graph.dialect import (
     parse_fulltext_index,
 )
 from graph.errors import QueryDefinitionError
-from graph.store import Store, split_statements
+from graph.store import split_statements
 from graph.text import fold, search_text
 
 FULLTEXT = "CREATE FULLTEXT INDEX entity_search IF NOT EXISTS FOR (n:Entity) ON EACH [n.search_text, n.notes]"
@@ -69,47 +70,6 @@ def test_search_text_folds_accents_case_and_punctuation() -> None:
     assert search_text("Mohamed Amra", ["The Fly", "“The Fly”"]) == "mohamed amra\nthe fly"
 
 
-def test_schema_applies_twice_and_the_fulltext_index_finds_names_without_accents(
-    store: Store,
-) -> None:
-    from graph.settings import REPO_ROOT
-
-    assert store.apply_schema(REPO_ROOT / "cypher" / "schema") > 0  # second time: idempotent
-    store.run(
-        "upsert_nodes",
-        {
-            "rows": [
-                {
-                    "id": "f-1",
-                    "label": "Facility",
-                    "props": {
-                        "name": "La Santé",
-                        "facility_type": "prison",
-                        "search_text": search_text("La Santé"),
-                    },
-                },
-                {
-                    "id": "p-1",
-                    "label": "Person",
-                    "props": {
-                        "name": "Mohamed Amra",
-                        "search_text": search_text("Mohamed Amra", ["The Fly"]),
-                    },
-                },
-            ]
-        },
-    )
-    found = store.run("search_entities", {"q": fold("la santé"), "label": "Entity", "limit": 5})
-    assert [row["id"] for row in found] == ["f-1"]
-    found = store.run("search_entities", {"q": "fly", "label": "Person", "limit": 5})
-    assert [row["id"] for row in found] == ["p-1"]
-    assert store.run("search_entities", {"q": "fly", "label": "Facility", "limit": 5}) == []
-
-
-def test_engine_parameters_are_filled_by_the_store_not_the_caller(store: Store) -> None:
-    from graph.errors import InvalidInput
-
-    with pytest.raises(InvalidInput, match="set by crimegraph"):
-        store.run(
-            "search_entities", {"fulltext_index": "x", "q": "a", "label": "Entity", "limit": 1}
-        )
+# What the store does with these translations on each engine (schema applied twice, search
+# without accents, engine parameters filled by the store) is the store contract:
+# tests/contract/test_store_contract.py.

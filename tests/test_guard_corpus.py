@@ -410,20 +410,19 @@ def test_key_records_reached_without_naming_them_are_refused_or_absent(
     baseline: tuple[tuple[int, int], list[str]],
     query: str,
 ) -> None:
-    """403, or an answer without any key's id, name or hash. Explicitly an expected failure
-    while the analysts' database user can still read key records: the text guard lets these
-    through by design, and only the engine's lock (issue 13, item 1) can keep that promise."""
+    """403, or an answer without any key's id, name or hash. The text guard lets these
+    through by design: the engine's lock keeps the promise (the analysts' database user
+    cannot open the database the keys are in, tests/test_security_db.py)."""
     keys = KeyStore(seeded_module, ttl=0)
     secrets: set[str] = set()
     for info in keys.list():
-        row = seeded_module.run("api_key_by_id", {"key": info.id})[0]
+        row = seeded_module.security.run("api_key_by_id", {"key": info.id})[0]
         secrets |= {info.id, info.name, str(row["hash"])}
+    assert secrets, "the session has keys to leak"
     response = analyst.post("/api/v1/cypher", json={"query": query})
     assert response.status_code in (200, 403), response.text
-    leaked = sorted(s for s in secrets if s in response.text)
-    if leaked and _analysts_can_read_keys(seeded_module):
-        pytest.xfail("the analysts' database user still reads key records (issue 13 item 1)")
-    assert leaked == []
+    assert sorted(s for s in secrets if s in response.text) == []
+    assert not _analysts_can_read_keys(seeded_module)
     assert _state(seeded_module) == baseline
 
 

@@ -1,10 +1,11 @@
 // name: canonical_dump
 // mode: read
 // description: Test-only: every node and relationship with all properties, in a stable order.
-// The session's admin key (tests/conftest.py) is the test harness's, not the test's: left out.
+// The session's admin key (tests/conftest.py) is the test harness's, not the test's, and the
+// :SchemaVersion record (graph/migrations.py) is the database's: both left out.
 CALL {
   MATCH (n)
-  WHERE NOT (n:ApiKey AND n.created_by = 'tests/conftest.py')
+  WHERE NOT (n:ApiKey AND n.created_by = 'tests/conftest.py') AND NOT n:SchemaVersion
   RETURN 'node' AS kind, n.id AS id, labels(n) AS labels, properties(n) AS properties,
          null AS from_id, null AS to_id
   UNION ALL
