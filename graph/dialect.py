@@ -34,6 +34,10 @@ Differences met on ArcadeDB 26.10 over Bolt (tests/test_dialect.py pins each):
    new label set at once (the engine log shows TypeAlreadyExistsException). `write_conflict`
    says which failures the store may retry; on Neo4j only `Neo.TransientError.Transaction.*`
    (deadlocks, lock timeouts).
+7. Reading one's own writes: a Neo4j cluster (a `neo4j://` URI) may route a read to a member
+   that has not applied the last write yet, so the store chains its sessions with one
+   bookmark manager there (`causal_consistency`): a read waits for the writes the store has
+   made. ArcadeDB runs on one machine and is not sent bookmarks.
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ def parse_fulltext_index(statement: str) -> FulltextIndex | None:
 
 class Dialect(Protocol):
     kind: EngineKind
+    causal_consistency: bool  # chain sessions with bookmarks (7. above)
 
     def translate_schema(self, statement: str) -> list[SchemaStatement]: ...
 
@@ -122,6 +127,7 @@ class Dialect(Protocol):
 
 class Neo4jDialect:
     kind: EngineKind = "neo4j"
+    causal_consistency = True
 
     def translate_schema(self, statement: str) -> list[SchemaStatement]:
         return [CypherStatement(statement)]
@@ -143,6 +149,7 @@ class Neo4jDialect:
 
 class ArcadeDBDialect:
     kind: EngineKind = "arcadedb"
+    causal_consistency = False
 
     def after_schema(self) -> list[SchemaStatement]:
         return []  # ArcadeDB builds an index inside the statement that creates it

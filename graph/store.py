@@ -185,6 +185,11 @@ class Store:
             if connection.read_auth == connection.write_auth
             else GraphDatabase.driver(connection.uri, auth=connection.read_auth, **config)
         )
+        # One chain of bookmarks for both users' sessions: in a cluster, a read follows the
+        # writes this store made before it (graph.dialect, 7.).
+        self.bookmarks: neo4j.BookmarkManager | None = (
+            GraphDatabase.bookmark_manager() if self.dialect.causal_consistency else None
+        )
         self.fulltext_indexes: dict[str, str] = {}
         self.schema_applied = False
         self._readers = concurrent.futures.ThreadPoolExecutor(
@@ -318,9 +323,7 @@ class Store:
 
         def execute() -> tuple[list[str], list[list[Any]], bool]:
             try:
-                with self._read_driver.session(
-                    database=self.connection.database, default_access_mode=neo4j.READ_ACCESS
-                ) as session:
+                with self._session(self._read_driver, neo4j.READ_ACCESS) as session:
                     return session.execute_read(work)
             except CrimegraphError:
                 raise
@@ -476,9 +479,7 @@ class Store:
         try:
             if access_mode == neo4j.WRITE_ACCESS:
                 return self._write(driver, run, name, timeout or self.timeout, conflict_retries)
-            with driver.session(
-                database=self.connection.database, default_access_mode=access_mode
-            ) as session:
+            with self._session(driver, access_mode) as session:
                 work = unit_of_work(timeout=timeout or self.timeout, metadata={"query": name})
                 return session.execute_read(work(run))
         except CrimegraphError:
@@ -488,6 +489,13 @@ class Store:
             if translated is exc:
                 raise
             raise translated from exc
+
+    def _session(self, driver: Driver, access_mode: str) -> neo4j.Session:
+        return driver.session(
+            database=self.connection.database,
+            default_access_mode=access_mode,
+            bookmark_manager=self.bookmarks,
+        )
 
     def _write(
         self,
@@ -506,9 +514,7 @@ class Store:
         give_up = time.monotonic() + self.retry_time
         while True:
             try:
-                with driver.session(
-                    database=self.connection.database, default_access_mode=neo4j.WRITE_ACCESS
-                ) as session:
+                with self._session(driver, neo4j.WRITE_ACCESS) as session:
                     tx = session.begin_transaction(metadata={"query": name}, timeout=timeout)
                     with tx:  # leaving the block without commit (an exception) rolls back
                         result = run(tx)

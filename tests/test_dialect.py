@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import neo4j
 import pytest
 
 from graph.dialect import (
@@ -12,8 +13,10 @@ from graph.dialect import (
     Neo4jDialect,
     parse_fulltext_index,
 )
+from graph.engine import Connection, EngineKind
 from graph.errors import QueryDefinitionError
-from graph.store import split_statements
+from graph.queries import QuerySet
+from graph.store import Store, split_statements
 from graph.text import fold, search_text
 
 FULLTEXT = "CREATE FULLTEXT INDEX entity_search IF NOT EXISTS FOR (n:Entity) ON EACH [n.search_text, n.notes]"
@@ -73,3 +76,35 @@ def test_search_text_folds_accents_case_and_punctuation() -> None:
 # What the store does with these translations on each engine (schema applied twice, search
 # without accents, engine parameters filled by the store) is the store contract:
 # tests/contract/test_store_contract.py.
+
+
+class _SessionRecorder:
+    """Stands in for a driver: records how the store opens its sessions."""
+
+    def __init__(self) -> None:
+        self.opened: list[dict[str, object]] = []
+
+    def session(self, **config: object) -> object:
+        self.opened.append(config)
+        return object()
+
+
+@pytest.mark.parametrize(("kind", "chained"), [("neo4j", True), ("arcadedb", False)])
+def test_reads_follow_the_stores_own_writes_in_a_cluster(
+    queries: QuerySet, kind: EngineKind, chained: bool
+) -> None:
+    """On Neo4j every session of a store, read or write, carries the store's one bookmark
+    manager, so a cluster member serves a read only once it has the store's earlier writes;
+    ArcadeDB (one machine) is sent none. The drivers connect lazily: no server is needed."""
+    connection = Connection(kind, "neo4j://127.0.0.1:9", "neo4j", ("w", "x"), ("r", "y"))
+    with Store(connection, queries, 1.0) as store:
+        recorder = _SessionRecorder()
+        store._session(recorder, neo4j.READ_ACCESS)  # type: ignore[arg-type]
+        store._session(recorder, neo4j.WRITE_ACCESS)  # type: ignore[arg-type]
+        managers = [config["bookmark_manager"] for config in recorder.opened]
+        if chained:
+            assert store.bookmarks is not None
+            assert managers == [store.bookmarks, store.bookmarks]
+        else:
+            assert store.bookmarks is None and managers == [None, None]
+        assert [c["default_access_mode"] for c in recorder.opened] == ["READ", "WRITE"]
