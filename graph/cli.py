@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -88,7 +89,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # A first admin key when the database has none (printed once; docs/security.md).
     app = create_app(settings, seed_on_start=args.seed, bootstrap_key=True)
     server = uvicorn.Server(server_config(app, settings))
-    server.run()
+    # uvicorn re-raises the Ctrl-C it handled once the shutdown is done; like uvicorn.run,
+    # a server stopped that way has stopped cleanly (exit 0).
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     return 0 if server.started else 3  # uvicorn.run's status when start-up failed
 
 

@@ -106,6 +106,9 @@ class EmbeddedTarget:
             auth=auth,  # disabled is allowed on a loopback host only, which this is
             host="127.0.0.1",
             rate_limit_per_minute=0,
+            # These tests kill and restart the database themselves, as they do Neo4j's; the
+            # API's own restarts are tested in tests/test_supervisor.py.
+            engine_supervise=False,
         )
 
     def expected_connection(self) -> Connection:
@@ -145,6 +148,9 @@ class Neo4jTarget:
             auth=auth,
             host="127.0.0.1",
             rate_limit_per_minute=0,
+            # These tests kill and restart the database themselves, as they do Neo4j's; the
+            # API's own restarts are tested in tests/test_supervisor.py.
+            engine_supervise=False,
         )
 
     def expected_connection(self) -> Connection:
