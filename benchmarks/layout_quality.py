@@ -249,6 +249,11 @@ def polyline(edge: Any) -> list[Point]:
     return points
 
 
+# The geometry below is the measuring tool's own, not graph.render's (which has a clipping test
+# of its own for its repair rounds): it measures layouts of other revisions (`--before`) and of
+# other libraries, so it must not change with the code it measures.
+
+
 def overlaps(a: Any, b: Any) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 

@@ -144,12 +144,13 @@ def fresh_engine(heap: str, keep: list[Any] | None = None) -> Iterator[tuple[Set
 
 
 @contextlib.contextmanager
-def server(args: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+def serving(
+    command: list[str], port: int, ready_below: int = 500
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process started from `command`, once its /ready answers below `ready_below`
+    (500: reachable, even if not ready yet; 300: ready); stopped on leaving."""
     process = subprocess.Popen(
-        [PYTHON, "-m", "benchmarks.serve", *args, "--port", str(port)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         deadline = time.monotonic() + 120
@@ -157,7 +158,8 @@ def server(args: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
             if process.poll() is not None:
                 raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5).status_code < 500:
+                status = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5).status_code
+                if status < ready_below:
                     break
             time.sleep(0.3)
         yield process
@@ -167,6 +169,12 @@ def server(args: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
             process.wait(timeout=30)
         if process.poll() is None:
             process.kill()
+
+
+def server(
+    args: list[str], port: int
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    return serving([PYTHON, "-m", "benchmarks.serve", *args, "--port", str(port)], port)
 
 
 # --- 1. ingest -------------------------------------------------------------------------------

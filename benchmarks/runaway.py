@@ -36,7 +36,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -49,14 +48,14 @@ from typing import Any
 import httpx
 import neo4j
 
-from benchmarks.run import free_port, percentile
+from benchmarks.run import free_port, percentile, serving
 from graph.auth import KeyStore, Role
 from graph.engine import EngineHandle
 from graph.generate import generate
 from graph.imports import ImportSource, run_import
 from graph.model import load_model
 from graph.service import load_queries
-from graph.settings import REPO_ROOT, Settings
+from graph.settings import Settings
 from graph.store import Store
 
 RUNAWAY = "MATCH p=(a:Person)-[*1..6]-(b) RETURN count(p)"
@@ -105,29 +104,8 @@ def api_server(data_dir: Path, timeout: float, concurrency: int, baseline: bool)
     port = free_port()
     command = [PYTHON, "-m", "benchmarks.runaway", "--serve", str(data_dir), "--port", str(port)]
     command += ["--timeout", str(timeout), "--analyst-concurrency", str(concurrency)]
-    process = subprocess.Popen(
-        [*command, *(["--baseline"] if baseline else [])],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/ready", timeout=5).status_code == 200:
-                    break
-            time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=30)
-        if process.poll() is None:
-            process.kill()
+    with serving([*command, *(["--baseline"] if baseline else [])], port, ready_below=300):
+        yield f"http://127.0.0.1:{port}"
 
 
 # --- measuring -------------------------------------------------------------------------------

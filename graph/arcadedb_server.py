@@ -79,20 +79,36 @@ def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def _server_command(http_port: int, password: str, command: str) -> tuple[int, str]:
+def admin_request(
+    base_url: str, path: str, auth: tuple[str, str], payload: dict[str, Any], timeout: float
+) -> tuple[int, str]:
+    """POST JSON to the engine's HTTP API (`/api/v1/server` for server commands,
+    `/api/v1/command/<db>` for SQL) as `auth`; (status, body), an HTTP error included.
+    OSError when the engine cannot be reached."""
+    user, password = auth
     request = urllib.request.Request(
-        f"http://127.0.0.1:{http_port}/api/v1/server",
-        data=json.dumps({"command": command}).encode(),
+        f"{base_url}{path}",
+        data=json.dumps(payload).encode(),
         headers={
-            "Authorization": "Basic " + base64.b64encode(f"root:{password}".encode()).decode(),
+            "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
             "Content-Type": "application/json",
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+        return exc.code, exc.read().decode(errors="replace")
+
+
+def _server_command(http_port: int, password: str, command: str) -> tuple[int, str]:
+    return admin_request(
+        f"http://127.0.0.1:{http_port}",
+        "/api/v1/server",
+        ("root", password),
+        {"command": command},
+        30,
+    )
 
 
 def serve(

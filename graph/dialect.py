@@ -42,16 +42,14 @@ Differences met on ArcadeDB 26.10 over Bolt (tests/test_dialect.py pins each):
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
 from neo4j import exceptions as neo4j_errors
 
+from graph.arcadedb_server import admin_request
 from graph.engine import Connection, EngineKind
 from graph.errors import DatabaseUnavailable, QueryDefinitionError
 
@@ -192,18 +190,17 @@ def dialect_for(kind: EngineKind) -> Dialect:
 
 def _engine_server_command(connection: Connection, command: str) -> dict[str, object]:
     """An ArcadeDB server command (`list queries`, `terminate query <id>`) over HTTP as root."""
-    user, password = connection.write_auth
-    request = urllib.request.Request(
-        f"{connection.admin_http}/api/v1/server",
-        data=json.dumps({"command": command}).encode(),
-        headers={
-            "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
-            "Content-Type": "application/json",
-        },
+    status, body = admin_request(
+        str(connection.admin_http),
+        "/api/v1/server",
+        connection.write_auth,
+        {"command": command},
+        10,
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        answer: dict[str, object] = json.loads(response.read().decode())
-        return answer
+    if status >= 400:
+        raise OSError(f"the engine refused {command!r}: {status} {body[:300]}")
+    answer: dict[str, object] = json.loads(body)
+    return answer
 
 
 def terminate_queries(connection: Connection, marker: str) -> list[str]:
@@ -230,20 +227,15 @@ def run_engine_statement(connection: Connection, statement: EngineStatement) -> 
         raise QueryDefinitionError(
             f"{connection.kind} takes no engine statements: {statement.text}"
         )
-    user, password = connection.write_auth
-    request = urllib.request.Request(
-        f"{connection.admin_http}/api/v1/command/{connection.database}",
-        data=json.dumps({"language": "sql", "command": statement.text}).encode(),
-        headers={
-            "Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
-            "Content-Type": "application/json",
-        },
-    )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            response.read()
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace")[:500]
-        raise QueryDefinitionError(f"engine refused {statement.text!r}: {detail}") from exc
+        status, body = admin_request(
+            connection.admin_http,
+            f"/api/v1/command/{connection.database}",
+            connection.write_auth,
+            {"language": "sql", "command": statement.text},
+            60,
+        )
     except OSError as exc:
         raise DatabaseUnavailable(f"engine HTTP endpoint unreachable: {exc}") from exc
+    if status >= 400:
+        raise QueryDefinitionError(f"engine refused {statement.text!r}: {body[:500]}")

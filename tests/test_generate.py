@@ -44,6 +44,17 @@ def rows(directory: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def link_graph(directory: Path, model: Model) -> tuple[tuple[str, ...], nx.MultiGraph[str]]:
+    """The types the default filter follows (all but MENTIONS) and the generated links of
+    those types, keyed by link id, for networkx to check the traversals against."""
+    types = tuple(t for t in model.relationship_types if t != "MENTIONS")
+    links: nx.MultiGraph[str] = nx.MultiGraph()
+    for name in types:
+        for row in rows(directory, name):
+            links.add_edge(row["from"], row["to"], key=row["id"])
+    return types, links
+
+
 @pytest.fixture(scope="module")
 def xs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("generated") / "xs"
@@ -181,11 +192,7 @@ def test_a_neighbourhood_is_complete_unless_it_says_it_was_cut(
     both ends), an answer not marked truncated is the whole neighbourhood networkx finds,
     and a truncated one holds exactly `limit` of its links."""
     store, _ = imported
-    types = tuple(t for t in model.relationship_types if t != "MENTIONS")
-    links: nx.MultiGraph[str] = nx.MultiGraph()
-    for name in types:
-        for row in rows(xs, name):
-            links.add_edge(row["from"], row["to"], key=row["id"])
+    types, links = link_graph(xs, model)
     hub = json.loads((xs / "manifest.json").read_text())["probes"]["hub_leader"]
     inner = {hub, *links.neighbors(hub)}  # the entities whose links a depth of 2 follows
     expected = {key for _, _, key in links.edges(inner, keys=True)}
@@ -210,11 +217,7 @@ def test_shortest_paths_at_scale_are_all_the_shortest(
     """The search from both ends finds the paths networkx finds, over the links the default
     filter follows (all but MENTIONS, either direction), and none where there is none."""
     store, _ = imported
-    types = tuple(t for t in model.relationship_types if t != "MENTIONS")
-    links: nx.MultiGraph[str] = nx.MultiGraph()
-    for name in types:
-        for row in rows(xs, name):
-            links.add_edge(row["from"], row["to"], key=row["id"])
+    types, links = link_graph(xs, model)
     simple = nx.Graph(links)
     probes = json.loads((xs / "manifest.json").read_text())["probes"]
     members = probes["members"]
