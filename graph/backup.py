@@ -13,6 +13,9 @@ started again (then stopped if it was not running before). The schema and migrat
 applied to the restored database, as at any start-up. API processes on the data dir answer
 503 while the engine is down and reconnect by themselves (the engine keeps its ports).
 
+API keys are not in a backup: they live in the security database (graph.auth), and a
+restore leaves it alone, so no key revoked since the backup comes back to life.
+
 On Neo4j these are `neo4j-admin database dump` and `load`, run by the server's operator.
 """
 

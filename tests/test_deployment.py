@@ -130,6 +130,27 @@ def test_the_neo4j_settings_docs_deploy_suggests_are_neo4j_5_settings() -> None:
         assert setting is None or known_setting(setting), f"{variable} -> {setting!r}"
 
 
+# How the image's entrypoint reads NEO4J_AUTH (docker-image-src/5/coredb/docker-entrypoint.sh
+# in neo4j/docker-neo4j): user, `/`, password, an optional `/true`; anything else and Neo4j
+# does not start ("Invalid value for NEO4J_AUTH").
+ENTRYPOINT_AUTH = re.compile(r"^([^/]+)\/([^/]+)/?([tT][rR][uU][eE])?$")
+RAND_ALPHABETS = {
+    "hex": "0123456789abcdef",
+    "base64": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=",
+}
+
+
+def test_the_password_the_docs_make_is_one_the_image_accepts() -> None:
+    """docs/deploy.md makes the password with `openssl rand`: every character it can print
+    must keep `NEO4J_AUTH=neo4j/<password>` readable by the entrypoint."""
+    assert ENTRYPOINT_AUTH.match("neo4j/secret") and not ENTRYPOINT_AUTH.match("neo4j/a/b")
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    recipe = re.search(r"openssl rand -(hex|base64) (\d+)", text)
+    assert recipe, "docs/deploy.md says how to make the password"
+    for char in RAND_ALPHABETS[recipe[1]]:
+        assert ENTRYPOINT_AUTH.match(f"neo4j/{char * 8}"), f"a password with {char!r} stops Neo4j"
+
+
 def test_the_neo4j_healthcheck_reads_only_variables_the_service_sets() -> None:
     neo4j = compose()["services"]["neo4j"]
     command = " ".join(neo4j["healthcheck"]["test"][1:])

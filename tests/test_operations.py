@@ -23,6 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from graph.auth import KeyStore, Role
 from graph.backup import backup, restore
 from graph.cli import main
 from graph.engine import EmbeddedEngine, EngineHandle
@@ -195,7 +196,9 @@ def test_backup_while_serving_and_restore_into_a_stopped_then_a_running_engine(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = seeded_store.run("canonical_dump")
+    revoked, _ = KeyStore(seeded_store, ttl=0).create("revoked after the backup", Role.VIEWER)
     made = backup(settings, tmp_path)  # the session engine keeps serving meanwhile
+    KeyStore(seeded_store, ttl=0).revoke(revoked.id)
     assert made.path.parent == tmp_path and made.path.suffix == ".zip"
     assert zipfile.ZipFile(made.path).testzip() is None
     assert seeded_store.run("canonical_dump") == before, "a backup changes nothing"
@@ -226,7 +229,12 @@ def test_backup_while_serving_and_restore_into_a_stopped_then_a_running_engine(
             assert "--force" in err.getvalue()
             assert restored.run("canonical_dump") == kept, "a refused restore changed the data"
 
+            # Keys are not data: a restore leaves the data dir's own keys as they are.
+            keys = KeyStore(restored, ttl=0)
+            keys.create("made on the rebuilt machine", Role.VIEWER)
             again = restore(other, made.path, force=True)
+            names = {info.name: info.revoked for info in keys.list()}
+            assert names == {"made on the rebuilt machine": False}, names
             assert again.engine_left_running and engine.running_state() is not None
             # The same driver reconnects: the restarted engine keeps its ports.
             assert restored.run("canonical_dump") == before
