@@ -327,6 +327,14 @@ class Store:
                     return session.execute_read(work)
             except CrimegraphError:
                 raise
+            except RecursionError:
+                # The driver packs parameters and unpacks results recursively: a value nested
+                # hundreds deep (`reduce(a=[], x IN range(1,500) | [a])`) exhausts the stack.
+                raise InvalidInput(
+                    "the query's parameters or result are nested too deeply to be sent; "
+                    "return flatter values",
+                    details=[{"field": "body.query", "message": "nested too deeply"}],
+                ) from None
             except Exception as exc:
                 translated = _translate_error(exc, "analyst query")
                 if translated is exc and isinstance(exc, neo4j_errors.Neo4jError):

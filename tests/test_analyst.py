@@ -139,12 +139,22 @@ def test_bounded_variable_length_patterns_and_read_procedures_pass(
         assert client.post("/api/v1/cypher", json={"query": query}).status_code == 200, query
 
 
+def _nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 @pytest.mark.parametrize(
     ("query", "params"),
     [
         ("RETURN $n AS n", {"n": 2**63}),
         ("RETURN $s AS s", {"s": "\ud800"}),
         ("RETURN range(1, 3, 0) AS x", {}),
+        # Nested hundreds deep: the driver's recursive (un)packing runs out of stack.
+        ("RETURN reduce(a = [], x IN range(1, 2000) | [a]) AS a", {}),
+        ("RETURN $a AS a", {"a": _nested(900)}),
     ],
 )
 def test_values_and_functions_the_database_cannot_take_are_422(
