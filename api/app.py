@@ -158,6 +158,7 @@ def create_app(
                 _audit_engine_event(app),
                 settings.engine_watch_seconds,
                 settings.engine_restart_max_backoff,
+                on_moved=store.reconnect,
             )
             if settings.engine_supervise
             else None

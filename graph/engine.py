@@ -383,6 +383,8 @@ class EngineHandle:
         if self._engine is None:
             return None
         connection, pid = self._engine.ensure_running_pid()
+        # Its ports may differ from before, when the old ones were taken.
+        self.connection = connection
         if pid is None:
             return None
         self._started_pid = pid

@@ -170,21 +170,7 @@ class Store:
         self.timeout = timeout
         self.retry_time = retry_time
         self.dialect: Dialect = dialect_for(connection.kind)
-        # Retries ride out a leader change in a cluster, but a database that is down must
-        # give a prompt 503, not a request that hangs for the driver's default 30 s.
-        config: dict[str, Any] = {
-            "max_transaction_retry_time": retry_time,
-            "connection_timeout": 5.0,
-            "connection_acquisition_timeout": max(timeout, 5.0),
-        }
-        self._write_driver: Driver = GraphDatabase.driver(
-            connection.uri, auth=connection.write_auth, **config
-        )
-        self._read_driver: Driver = (
-            self._write_driver
-            if connection.read_auth == connection.write_auth
-            else GraphDatabase.driver(connection.uri, auth=connection.read_auth, **config)
-        )
+        self._write_driver, self._read_driver = self._drivers(connection)
         # One chain of bookmarks for both users' sessions: in a cluster, a read follows the
         # writes this store made before it (graph.dialect, 7.).
         self.bookmarks: neo4j.BookmarkManager | None = (
@@ -250,6 +236,32 @@ class Store:
                 problem = None  # refused: the engine keeps the promise
         self._boundary_problem, self._boundary_checked = problem, True
         return problem
+
+    def _drivers(self, connection: Connection) -> tuple[Driver, Driver]:
+        """The write and read drivers of a connection (one, when both users are the same)."""
+        # Retries ride out a leader change in a cluster, but a database that is down must
+        # give a prompt 503, not a request that hangs for the driver's default 30 s.
+        config: dict[str, Any] = {
+            "max_transaction_retry_time": self.retry_time,
+            "connection_timeout": 5.0,
+            "connection_acquisition_timeout": max(self.timeout, 5.0),
+        }
+        write = GraphDatabase.driver(connection.uri, auth=connection.write_auth, **config)
+        if connection.read_auth == connection.write_auth:
+            return write, write
+        return write, GraphDatabase.driver(connection.uri, auth=connection.read_auth, **config)
+
+    def reconnect(self, connection: Connection) -> None:
+        """Follow the same database to a new address (the embedded engine restarted on other
+        ports, graph.supervisor): new drivers, the old ones closed. A request still on an
+        old driver fails as if the database were down (503) and may be tried again."""
+        old = (self._write_driver, self._read_driver)
+        self._write_driver, self._read_driver = self._drivers(connection)
+        self.connection = connection
+        if self._security is not None:
+            self._security.reconnect(connection.security())
+        for driver in dict.fromkeys(old):
+            driver.close()
 
     def close(self) -> None:
         if self._security is not None:

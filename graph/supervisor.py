@@ -9,8 +9,9 @@ start two engines), and backs off exponentially while starts fail. Each death, r
 failed restart is logged and handed to `on_event` (the API writes it to the audit log), and
 `status()` is what `/ready` reports.
 
-The driver needs nothing: the engine comes back on the ports it had (graph.engine keeps them
-while they are free), and the driver's pool replaces its dead connections by itself.
+The engine comes back on the ports it had while they are free (graph.engine), and the
+driver's pool replaces its dead connections by itself. When they were taken, it comes back on
+others, and `on_moved` (the API's Store.reconnect) points the process at them.
 """
 
 from __future__ import annotations
@@ -80,8 +81,11 @@ class EngineSupervisor:
         *,
         interval: float = 1.0,
         max_backoff: float = 60.0,
+        on_moved: Callable[[Connection], None] | None = None,
     ) -> None:
         self._handle = handle
+        self._on_moved = on_moved
+        self._followed_uri = handle.connection.uri  # where this process's drivers point
         self._engine = engine
         self._on_event = on_event
         self._interval = interval
@@ -94,13 +98,20 @@ class EngineSupervisor:
 
     @classmethod
     def for_handle(
-        cls, handle: SupervisedHandle, on_event: EventSink, interval: float, max_backoff: float
+        cls,
+        handle: SupervisedHandle,
+        on_event: EventSink,
+        interval: float,
+        max_backoff: float,
+        on_moved: Callable[[Connection], None] | None = None,
     ) -> EngineSupervisor | None:
         """A supervisor for an embedded engine; None on Neo4j, which runs on its own."""
         engine = handle.embedded
         if engine is None:
             return None
-        return cls(handle, engine, on_event, interval=interval, max_backoff=max_backoff)
+        return cls(
+            handle, engine, on_event, interval=interval, max_backoff=max_backoff, on_moved=on_moved
+        )
 
     def status(self) -> EngineStatus:
         return self._status
@@ -142,6 +153,14 @@ class EngineSupervisor:
     def _restart(self) -> float:
         try:
             connection = self._handle.restart()
+            current = self._handle.connection  # whoever started it, this is where it serves
+            if current.uri != self._followed_uri:
+                if self._on_moved is None:
+                    raise OSError(
+                        f"the engine came back on {current.uri}, not {self._followed_uri}"
+                    )
+                self._on_moved(current)
+                self._followed_uri = current.uri
         except (CrimegraphError, OSError) as exc:
             self._failures += 1
             backoff = min(self._interval * 2.0**self._failures, self._max_backoff)
@@ -158,18 +177,11 @@ class EngineSupervisor:
             # Someone else (another API process, `crimegraph engine start`) brought it back.
             self._status = replace(self._status, state="running", next_attempt_in=None)
             return self._interval
-        moved = connection.uri != self._handle.connection.uri
         self._status = EngineStatus(
             state="running",
             restarts=self._status.restarts + 1,
             last_death=self._status.last_death,
             last_restart=_now(),
-            last_error=(
-                f"the engine came back on {connection.uri}, not {self._handle.connection.uri} "
-                "(its port was taken): restart the API"
-                if moved
-                else None
-            ),
         )
         log.warning("the embedded engine was restarted: %s", connection.uri)
         self._emit("engine_restarted", f"the embedded engine was restarted on {connection.uri}")
