@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 READER_GROUP = "crimegraph_reader"
+QUERY_MAX_RANGE = 100_000  # elements a Cypher range() may produce on the graph database
 
 
 def server_groups(reader_timeout_ms: int = -1) -> dict[str, Any]:
@@ -157,6 +158,17 @@ def serve(
     )
     if status >= 400 and "already exists" not in body:
         raise RuntimeError(f"cannot create the read-only user: {status} {body[:300]}")
+    # ArcadeDB stops a query (terminate, timeouts) in its row loops only, never inside one
+    # expression, so `reduce(s = '', x IN range(1, 10000000) | s + 'a')` would run for an
+    # hour (docs/security.md). Capping the lists range() builds bounds the easiest such
+    # query; crimegraph's own queries build none.
+    status, body = _server_command(
+        http_port,
+        credentials["root_password"],
+        f"set database setting {database} arcadedb.queryMaxRangeSize {QUERY_MAX_RANGE}",
+    )
+    if status >= 400:
+        raise RuntimeError(f"cannot cap range() on {database}: {status} {body[:300]}")
 
     stopping = threading.Event()
 

@@ -14,10 +14,12 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from graph.arcadedb_server import QUERY_MAX_RANGE
 from graph.dialect import _engine_server_command
 from graph.errors import AnalystsBusy, QueryTimeout
 from graph.store import Store
 from tests.conftest import arcadedb_only
+from tests.test_api import assert_error_shape
 
 # Accepted by the text guard (six hops); on the seed graph it runs for minutes.
 RUNAWAY = "MATCH p=(a:Person)-[*1..6]-(b)-[*1..4]-(c) RETURN count(p) AS paths"
@@ -89,3 +91,24 @@ def test_a_busy_analyst_answer_is_503_with_retry_after(
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert response.json()["error"]["code"] == "analysts_busy"
+
+
+@arcadedb_only
+def test_the_engine_caps_range_so_one_expression_cannot_run_for_an_hour(
+    client: TestClient,
+) -> None:
+    """ArcadeDB stops a query only between rows, never inside one expression, so the engine
+    itself refuses the lists a quadratic `reduce` would need (graph.arcadedb_server)."""
+    at_cap = client.post(
+        "/api/v1/cypher", json={"query": f"RETURN size(range(1, {QUERY_MAX_RANGE})) AS n"}
+    )
+    assert at_cap.status_code == 200, at_cap.text
+    assert at_cap.json()["rows"] == [[QUERY_MAX_RANGE]]
+    over = client.post(
+        "/api/v1/cypher", json={"query": f"RETURN size(range(0, {QUERY_MAX_RANGE})) AS n"}
+    )
+    assert_error_shape(over, 422, "invalid_input")
+    # Quadratic: minutes of one core without the cap (the engine's own default cap is a
+    # sixth of the heap in elements, millions), refused at once with it.
+    runaway = "RETURN reduce(s = '', x IN range(1, 1000000) | s + 'a') AS s"
+    assert_error_shape(client.post("/api/v1/cypher", json={"query": runaway}), 422, "invalid_input")
