@@ -1,9 +1,9 @@
 """The analysts' workbench: read-only Cypher over HTTP.
 
-The one route that accepts Cypher text. graph.readonly refuses anything but a single read
+The one route that accepts Cypher text. graph.db.readonly refuses anything but a single read
 query before it reaches the database (403), and the database refuses writes again on its own
 (read-only user or READ access mode), with a timeout and a row cap. API keys sit in a
-database the read user cannot open (graph.auth): where the configuration cannot promise
+database the read user cannot open (graph.access.auth): where the configuration cannot promise
 that, the route answers 503 unless CRIMEGRAPH_ANALYST_CYPHER=unsafe-shared-database.
 """
 
@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 from api.deps import INVALID, GraphDep, StoreDep
 from api.errors import ErrorResponse
 from api.security import ANALYST
-from graph import audit
-from graph.errors import AnalystCypherUnavailable
-from graph.readonly import MAX_QUERY_LENGTH, check_no_secrets, check_read_only
+from graph.access import audit
+from graph.core.errors import AnalystCypherUnavailable
+from graph.db.readonly import MAX_QUERY_LENGTH, check_no_secrets, check_read_only
 
 router = APIRouter(prefix="/api/v1", tags=["analysts"])
 

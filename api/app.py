@@ -35,16 +35,16 @@ from api.security import (
     named_query_for,
     visible_queries,
 )
-from graph import audit
-from graph.auth import KeyStore, bootstrap_admin_key
-from graph.engine import EngineHandle
-from graph.errors import DatabaseUnavailable
-from graph.model import load_model
-from graph.queries import NamedQuery
-from graph.service import load_queries
-from graph.settings import Settings
-from graph.store import Store
-from graph.supervisor import EngineEvent, EngineSupervisor, EventSink
+from graph.access import audit
+from graph.access.auth import KeyStore, bootstrap_admin_key
+from graph.core.errors import DatabaseUnavailable
+from graph.core.settings import Settings
+from graph.db.engine import EngineHandle
+from graph.db.queries import NamedQuery
+from graph.db.service import load_queries
+from graph.db.store import Store
+from graph.db.supervisor import EngineEvent, EngineSupervisor, EventSink
+from graph.model.schema import load_model
 
 log = logging.getLogger("crimegraph.api")
 

@@ -15,11 +15,11 @@ from fastapi.dependencies.models import Dependant
 from pydantic import AfterValidator, WithJsonSchema
 
 from api.errors import ErrorResponse
-from graph.errors import InvalidInput
-from graph.model import Model, load_model, parse_partial_date
-from graph.queries import QuerySet
-from graph.settings import Settings
-from graph.store import Store
+from graph.core.errors import InvalidInput
+from graph.core.settings import Settings
+from graph.db.queries import QuerySet
+from graph.db.store import Store
+from graph.model.schema import Model, load_model, parse_partial_date
 
 
 class GraphState:
@@ -118,7 +118,7 @@ def relationship_types(
 # ---------------------------------------------------------------------------------------------
 # Strict query parameters: what the OpenAPI document declares is what the API accepts.
 
-# The model the lifespan loads too (graph/model.yaml): its names are the enums of parameters
+# The model the lifespan loads too (graph/model/model.yaml): its names are the enums of parameters
 # that take a label or a relationship type, so the document lists what a client may send.
 MODEL = load_model()
 
@@ -128,7 +128,7 @@ def _calendar_date(value: str) -> str:
     return value
 
 
-# A partial date as the CLI and the imports read it (graph.model.parse_partial_date): a year,
+# A partial date as the CLI and the imports read it (graph.model.schema.parse_partial_date): a year,
 # a month or a real day. The schema says the same, so generated clients and Schemathesis send
 # only dates the API accepts: the day form is JSON Schema's `date` format (a calendar date).
 PARTIAL_DATE_SCHEMA: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""Ingesting articles and the review queue of the entities they name (graph.ingest).
+"""Ingesting articles and the review queue of the entities they name (graph.growth.ingest).
 
 `POST /api/v1/documents` stores a text, links the entities of the graph it names and queues
 the names it holds that the graph does not; `GET /api/v1/review/candidates` lists that
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, PartialDateParam, StoreDep
 from api.errors import ErrorResponse
 from api.security import ANALYST, INVESTIGATOR, VIEWER, AnalystDep
-from graph import ingest as ingestion
+from graph.growth import ingest as ingestion
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 
@@ -43,7 +43,7 @@ _PLAIN = r"[^\x00-\x08\x0e-\x1f\x7f]"
 PLAIN_TEXT_PATTERN = rf"^{_PLAIN}*[^\x00-\x08\x0e-\x1f\x7f\s]{_PLAIN}*$"
 
 
-NOT_BLANK = r"\S"  # graph.ingest refuses a blank title or publisher
+NOT_BLANK = r"\S"  # graph.growth.ingest refuses a blank title or publisher
 HANDLING_PATTERN = "^[a-z0-9][a-z0-9._-]*(:[a-z0-9][a-z0-9._-]*)*$"
 
 
@@ -51,7 +51,7 @@ class DocumentIn(BaseModel):
     text: str = Field(
         description=f"the article's plain text, UTF-8, at most {ingestion.MAX_TEXT_BYTES} bytes",
         examples=[EXAMPLE_TEXT],
-        # What graph.ingest checks, said in the document: not blank, no control characters
+        # What graph.growth.ingest checks, said in the document: not blank, no control characters
         # but tab and line ends (the size is a 413, not a schema matter).
         json_schema_extra={"minLength": 1, "pattern": PLAIN_TEXT_PATTERN},
     )
@@ -100,7 +100,7 @@ class DocumentIn(BaseModel):
         description="a handling code such as case:prison-break: the document, its mentions and "
         "its candidates are then seen only by keys holding that code (your key must hold it)",
         examples=["case:prison-break"],
-        # graph/model.yaml's provenance `handling` pattern, its length look-ahead as maxLength.
+        # graph/model/model.yaml's provenance `handling` pattern, its length look-ahead as maxLength.
         json_schema_extra={"pattern": HANDLING_PATTERN, "maxLength": 100},
     )
 
@@ -153,7 +153,7 @@ class CandidateModel(BaseModel):
         description="the guess from the words and their context; `ambiguous`: an existing "
         "name several entities carry (see options)"
     )
-    suggested_label: str | None = Field(None, description="a label of graph/model.yaml")
+    suggested_label: str | None = Field(None, description="a label of graph/model/model.yaml")
     suggested_properties: dict[str, Any] = Field(
         default_factory=dict,
         description="properties the guess implies, e.g. location_type for a country",
@@ -213,7 +213,7 @@ class AcceptIn(BaseModel):
     """Either `label` (create an entity) or `entity_id` (link an existing one)."""
 
     label: str | None = Field(
-        None, description="label of the new entity (graph/model.yaml)", examples=["Person"]
+        None, description="label of the new entity (graph/model/model.yaml)", examples=["Person"]
     )
     name: str | None = Field(
         None, max_length=500, description="its name; default the candidate's text"

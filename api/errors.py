@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.errors import (
+from graph.core.errors import (
     AuditUnavailable,
     CrimegraphError,
     DatabaseUnavailable,

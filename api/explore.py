@@ -9,7 +9,7 @@ plain JavaScript over the API (`/api/v1/queries`, `/api/v1/queries/{name}/graph`
   `npm ci --prefix tools/explore` puts npm's prebuilt bundle (never committed; the wheel
   carries it); when it is missing the page still loads and says so.
 
-Both are found with importlib.resources (graph.resources), so an installed wheel serves them.
+Both are found with importlib.resources (graph.core.resources), so an installed wheel serves them.
 
 Every response carries a strict Content-Security-Policy: scripts, styles and connections
 from this origin only, no inline script or style.
@@ -29,9 +29,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from api.deps import ModelDep
 from api.security import PUBLIC_ROUTE, VIEWER
-from graph.errors import NotFound
-from graph.render import CREDIBILITY, FALLBACK_STYLE, RELIABILITY, STYLES
-from graph.resources import explore_dir, explore_vendor_dir
+from graph.briefing.render import CREDIBILITY, FALLBACK_STYLE, RELIABILITY, STYLES
+from graph.core.errors import NotFound
+from graph.core.resources import explore_dir, explore_vendor_dir
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,7 +93,7 @@ def explore_page() -> HTMLResponse:
 
 @router.get("/explore/styles.json", dependencies=VIEWER)
 def explore_styles(model: ModelDep) -> JSONResponse:
-    """How the page draws nodes: the same styles as the briefing pictures (graph.render),
+    """How the page draws nodes: the same styles as the briefing pictures (graph.briefing.render),
     most specific label first, and the words for the Admiralty grading."""
     body: dict[str, Any] = {
         "root": model.root_label,

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, GraphDep, ModelDep, StoreDep
 from api.errors import ErrorResponse
 from api.security import ADMIN, ANALYST, AdminDep
-from graph import imports
-from graph.errors import InvalidInput, PayloadTooLarge
+from graph.core.errors import InvalidInput, PayloadTooLarge
+from graph.growth import imports
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}

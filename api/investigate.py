@@ -56,10 +56,12 @@ from api.models import (
     Timeline,
 )
 from api.security import VIEWER
-from graph import audit, visibility
-from graph.analytics import coordinated_incidents, key_players
-from graph.errors import InvalidInput
-from graph.links import (
+from graph.access import audit, visibility
+from graph.core.errors import InvalidInput
+from graph.core.text import display_date
+from graph.db.store import Row
+from graph.investigate.analytics import coordinated_incidents, key_players
+from graph.investigate.links import (
     CONNECTION_KINDS,
     Connection,
     LinkFilter,
@@ -69,9 +71,7 @@ from graph.links import (
     require_entity,
     shortest_paths,
 )
-from graph.search import search
-from graph.store import Row
-from graph.text import display_date
+from graph.investigate.search import search
 
 router = APIRouter(prefix="/api/v1", tags=["investigate"])
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from graph.links import EntityRef, EvidencePath, Link
+from graph.investigate.links import EntityRef, EvidencePath, Link
 
 
 class EntitySummary(BaseModel):

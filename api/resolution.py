@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
 from api.errors import ErrorResponse
 from api.security import ANALYST, VIEWER, AnalystDep
-from graph import contradictions, resolution
+from graph.growth import contradictions, resolution
 
 router = APIRouter(prefix="/api/v1", tags=["resolution"])
 

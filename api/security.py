@@ -34,9 +34,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import DateTimeParam
 from api.errors import ErrorResponse, crimegraph_error_response
-from graph import audit
-from graph.audit import AuditLog, RequestAudit
-from graph.auth import (
+from graph.access import audit
+from graph.access.audit import AuditLog, RequestAudit
+from graph.access.auth import (
     SYSTEM_QUERIES,
     KeyStore,
     Principal,
@@ -45,7 +45,7 @@ from graph.auth import (
     is_loopback,
     parse_token,
 )
-from graph.errors import (
+from graph.core.errors import (
     AuditUnavailable,
     CrimegraphError,
     HeadersTooLarge,
@@ -58,9 +58,9 @@ from graph.errors import (
     Unauthenticated,
     UriTooLong,
 )
-from graph.queries import NamedQuery, QuerySet, strip_comments_and_strings
-from graph.settings import Settings
-from graph.store import Store
+from graph.core.settings import Settings
+from graph.db.queries import NamedQuery, QuerySet, strip_comments_and_strings
+from graph.db.store import Store
 
 log = logging.getLogger("crimegraph.audit")
 SCOPE_KEY = "crimegraph.audit"
@@ -660,7 +660,7 @@ def _uses_label(body: str, label: str) -> bool:
 def named_query_role(query: NamedQuery) -> Role | None:
     """The role a key needs to run `query` through the named-query routes (GET/POST
     /api/v1/queries..., snapshots from a named query). None: never through them (write
-    queries, and those that touch API keys, `graph.auth.SYSTEM_QUERIES`)."""
+    queries, and those that touch API keys, `graph.access.auth.SYSTEM_QUERIES`)."""
     if query.mode != "read" or query.name in SYSTEM_QUERIES or _uses_label(query.body, "ApiKey"):
         return None
     roles = [role for label, role in _SYSTEM_LABEL_ROLES.items() if _uses_label(query.body, label)]

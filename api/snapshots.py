@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field, WithJsonSchema, model_validator
 
 from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep, relationship_types
 from api.security import VIEWER, InvestigatorDep, ViewerDep, named_query_for
-from graph import audit
-from graph import snapshot as snapshots
-from graph.errors import InvalidInput
-from graph.formats import FORMATS, render
-from graph.links import LinkFilter
+from graph.access import audit
+from graph.core.errors import InvalidInput
+from graph.formats.registry import FORMATS, render
+from graph.investigate import snapshot as snapshots
+from graph.investigate.links import LinkFilter
 
 router = APIRouter(prefix="/api/v1", tags=["snapshots"])
 ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}

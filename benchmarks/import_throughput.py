@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph.engine import EmbeddedEngine, EngineHandle
-from graph.imports import export_graph, render_export, run_import
-from graph.model import load_model
-from graph.service import load_queries
-from graph.settings import Settings
-from graph.store import Store
+from graph.core.settings import Settings
+from graph.db.engine import EmbeddedEngine, EngineHandle
+from graph.db.service import load_queries
+from graph.db.store import Store
+from graph.growth.imports import export_graph, render_export, run_import
+from graph.model.schema import load_model
 
 DOC = "document-bench-source"
 TEXT = "A generated source document: every generated entity and link cites it."

@@ -4,8 +4,8 @@
 
 The engine of DIR must be running (benchmarks.run starts a fresh one for every run):
 
-- `ours`: `graph.imports.run_import`, the path of `crimegraph import` (read, validate in
-  full, one write transaction through graph.store);
+- `ours`: `graph.growth.imports.run_import`, the path of `crimegraph import` (read, validate in
+  full, one write transaction through graph.db.store);
 - `raw`: the same rows written with the neo4j driver directly: the file read by the same
   reader (untimed validation builds the rows, with the same derived properties), then the
   same generated statements as ours (`create_nodes_<schema>`: UNWIND ... CREATE;
@@ -32,8 +32,11 @@ from typing import Any
 
 from neo4j import GraphDatabase
 
-from graph.engine import EngineHandle
-from graph.imports import (  # the same statements and batches as ours
+from graph.core.settings import Settings
+from graph.db.engine import EngineHandle
+from graph.db.service import load_queries
+from graph.db.store import Store
+from graph.growth.imports import (  # the same statements and batches as ours
     ImportOptions,
     ImportSource,
     _by_query,
@@ -43,10 +46,7 @@ from graph.imports import (  # the same statements and batches as ours
     run_import,
     validate_import,
 )
-from graph.model import load_model
-from graph.service import load_queries
-from graph.settings import Settings
-from graph.store import Store
+from graph.model.schema import load_model
 
 _WROTE = re.compile(r"wrote (\d+)/(\d+) nodes, (\d+)/(\d+) relationships")
 

@@ -26,9 +26,9 @@ import httpx
 import uvicorn
 
 from api.app import create_app
-from graph.auth import KeyStore, Role
-from graph.engine import EmbeddedEngine
-from graph.settings import Settings
+from graph.access.auth import KeyStore, Role
+from graph.core.settings import Settings
+from graph.db.engine import EmbeddedEngine
 
 
 def free_port() -> int:

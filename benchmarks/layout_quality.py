@@ -40,12 +40,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from graph import render
-from graph.links import LinkFilter
-from graph.model import load_model
-from graph.service import open_store
-from graph.settings import REPO_ROOT, Settings
-from graph.snapshot import freeze_neighbourhood
+from graph.briefing import render
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.service import open_store
+from graph.investigate.links import LinkFilter
+from graph.investigate.snapshot import freeze_neighbourhood
+from graph.model.schema import load_model
 from seed.loader import load_seed
 from tests.test_render import CREATED, synthetic
 
@@ -205,7 +205,7 @@ _hand: dict[str, Any] = {}
 
 @contextlib.contextmanager
 def stress_layout_replaced(module: ModuleType, kind: str) -> Iterator[ModuleType]:
-    """`module` (graph.render) with its stress majorization replaced by a library's layout."""
+    """`module` (graph.briefing.render) with its stress majorization replaced by a library's layout."""
     ideal, stress, shape = module._ideal_distances, module._stress_layout, module._node_shape
 
     def capture(sub: Any) -> dict[str, dict[str, float]]:
@@ -249,7 +249,7 @@ def polyline(edge: Any) -> list[Point]:
     return points
 
 
-# The geometry below is the measuring tool's own, not graph.render's (which has a clipping test
+# The geometry below is the measuring tool's own, not graph.briefing.render's (which has a clipping test
 # of its own for its repair rounds): it measures layouts of other revisions (`--before`) and of
 # other libraries, so it must not change with the code it measures.
 

@@ -1,6 +1,6 @@
 """Each link question three ways, for side-by-side timing in one run:
 
-- project: crimegraph's functions over graph.store (named queries, checks, evidence);
+- project: crimegraph's functions over graph.db.store (named queries, checks, evidence);
 - raw: the same Cypher text with the same parameters through the neo4j driver directly
   (`driver.execute_query`), with the same Python around it (the hop-by-hop loop of a
   traversal, the networkx computation of key players), so the ratio is the cost of the
@@ -20,9 +20,11 @@ import neo4j
 import networkx as nx
 from neo4j import GraphDatabase
 
-from graph.analytics import ANALYTICS_LINK_CAP, key_players
-from graph.errors import NotFound
-from graph.links import (
+from graph.core.errors import NotFound
+from graph.db.queries import HANDLING_PARAMS
+from graph.db.store import Store
+from graph.investigate.analytics import ANALYTICS_LINK_CAP, key_players
+from graph.investigate.links import (
     FRONTIER_CAP,
     LinkFilter,
     neighbourhood,
@@ -30,8 +32,6 @@ from graph.links import (
     require_entity,
     shortest_paths,
 )
-from graph.queries import HANDLING_PARAMS
-from graph.store import Store
 
 INCIDENT_LABELS = ["Attack", "Escape", "Arrest", "Seizure", "Operation"]
 
@@ -56,12 +56,12 @@ class Raw:
         records, _, keys = self.driver.execute_query(
             query.body, values, database_=self.database, routing_=neo4j.RoutingControl.READ
         )
-        # The fastest conversion of plain rows, the one graph.store uses (Record.data() costs
+        # The fastest conversion of plain rows, the one graph.db.store uses (Record.data() costs
         # ten times as much): the ratio is then the layer's cost, not a slower idiom's.
         return [dict(zip(keys, record, strict=True)) for record in records]
 
 
-# --- the raw versions of graph.links and graph.analytics, line for line -------------------
+# --- the raw versions of graph.investigate.links and graph.investigate.analytics, line for line -------------------
 
 
 def raw_entities(raw: Raw, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -94,7 +94,7 @@ def raw_neighbourhood(raw: Raw, start: str, depth: int, flt: LinkFilter, limit: 
 
 
 def raw_paths(raw: Raw, a: str, b: str, max_hops: int, flt: LinkFilter) -> int:
-    """graph.links.shortest_paths with the driver: the same queries in the same order."""
+    """graph.investigate.links.shortest_paths with the driver: the same queries in the same order."""
     ends = raw_entities(raw, [a, b])
     if len(ends) < 2 or not flt.admits(ends[b]["date"]):
         raise NotFound(b)
@@ -166,7 +166,7 @@ def timeline_params(network: str, flt: LinkFilter) -> dict[str, Any]:
 def raw_key_players(raw: Raw, scope: str, flt: LinkFilter) -> int:
     raw_entities(raw, [scope])
     graph: nx.Graph[str] = nx.Graph()
-    # Same subgraph as graph.analytics: the 2-hop neighbourhood, loaded the same way.
+    # Same subgraph as graph.investigate.analytics: the 2-hop neighbourhood, loaded the same way.
     seen, frontier, links = {scope}, [scope], {}
     for _ in range(2):
         rows = raw.run(
@@ -187,8 +187,8 @@ def raw_key_players(raw: Raw, scope: str, flt: LinkFilter) -> int:
 
 
 def key_player_ranking(graph: nx.Graph[str]) -> list[str]:
-    """What graph.analytics computes on the subgraph (its own function is not separable)."""
-    from graph import analytics
+    """What graph.investigate.analytics computes on the subgraph (its own function is not separable)."""
+    from graph.investigate import analytics
 
     betweenness, _ = analytics.centrality(graph)
     return sorted(graph.nodes, key=lambda n: (-betweenness.get(n, 0.0), -graph.degree(n), n))

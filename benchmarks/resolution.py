@@ -18,13 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from graph import contradictions, resolution
-from graph.engine import EmbeddedEngine
-from graph.model import load_model
-from graph.service import open_store
-from graph.settings import Settings
-from graph.store import WriteStep
-from graph.text import search_text, stable_id
+from graph.core.settings import Settings
+from graph.core.text import search_text, stable_id
+from graph.db.engine import EmbeddedEngine
+from graph.db.service import open_store
+from graph.db.store import WriteStep
+from graph.growth import contradictions, resolution
+from graph.model.schema import load_model
 from seed.loader import load_seed
 
 

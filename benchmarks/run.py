@@ -50,15 +50,15 @@ from typing import Any
 import httpx
 
 from benchmarks.paths import Raw, questions
-from graph.auth import KeyStore, Role
-from graph.engine import EngineHandle, resolve_heap
-from graph.errors import NotFound
-from graph.generate import SIZES, generate
-from graph.links import LinkFilter, neighbourhood, shortest_paths
-from graph.model import load_model
-from graph.service import load_queries
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
+from graph.access.auth import KeyStore, Role
+from graph.core.errors import NotFound
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.engine import EngineHandle, resolve_heap
+from graph.db.service import load_queries
+from graph.db.store import Store
+from graph.investigate.links import LinkFilter, neighbourhood, shortest_paths
+from graph.model.schema import load_model
+from graph.synth.generate import SIZES, generate
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 README = REPO_ROOT / "benchmarks" / "README.md"

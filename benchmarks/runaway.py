@@ -49,14 +49,14 @@ import httpx
 import neo4j
 
 from benchmarks.run import free_port, percentile, serving
-from graph.auth import KeyStore, Role
-from graph.engine import EngineHandle
-from graph.generate import generate
-from graph.imports import ImportSource, run_import
-from graph.model import load_model
-from graph.service import load_queries
-from graph.settings import Settings
-from graph.store import Store
+from graph.access.auth import KeyStore, Role
+from graph.core.settings import Settings
+from graph.db.engine import EngineHandle
+from graph.db.service import load_queries
+from graph.db.store import Store
+from graph.growth.imports import ImportSource, run_import
+from graph.model.schema import load_model
+from graph.synth.generate import generate
 
 RUNAWAY = "MATCH p=(a:Person)-[*1..6]-(b) RETURN count(p)"
 ANALYSTS = 6
@@ -81,10 +81,10 @@ def serve(data_dir: Path, port: int, timeout: float, concurrency: int, baseline:
     from api.app import create_app
 
     if baseline:
-        import graph.store
+        import graph.db.store
 
         # Before issue 13: a pool of analyst threads, nothing stopped in the engine.
-        graph.store.terminate_queries = lambda connection, marker: []  # type: ignore[assignment]
+        graph.db.store.terminate_queries = lambda connection, marker: []  # type: ignore[assignment]
         concurrency = ANALYSTS
     settings = Settings(
         data_dir=data_dir,
@@ -235,7 +235,7 @@ def mechanisms(store: Store, pid: int, idle: float, timeout: float) -> dict[str,
     read user, one way of stopping it is tried, then the engine's CPU is averaged over the
     next 8 s and its list of running queries read. `nothing` waits past the reader group's
     readTimeout (the API's query timeout, set at engine start)."""
-    from graph.dialect import EngineStatement, _engine_server_command, run_engine_statement
+    from graph.db.dialect import EngineStatement, _engine_server_command, run_engine_statement
 
     connection = store.connection
     out: dict[str, Any] = {}
@@ -266,7 +266,7 @@ def mechanisms(store: Store, pid: int, idle: float, timeout: float) -> dict[str,
         if way == "close the driver":
             driver.close()
         elif way == "terminate query":
-            from graph.dialect import terminate_queries
+            from graph.db.dialect import terminate_queries
 
             terminate_queries(connection, RUNAWAY)
         time.sleep(1)
@@ -285,7 +285,7 @@ def mechanisms(store: Store, pid: int, idle: float, timeout: float) -> dict[str,
             run_engine_statement(
                 connection, EngineStatement("ALTER DATABASE `arcadedb.command.timeout` 0")
             )
-        from graph.dialect import terminate_queries
+        from graph.db.dialect import terminate_queries
 
         terminate_queries(connection, RUNAWAY)
         with contextlib.suppress(Exception):

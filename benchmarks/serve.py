@@ -38,7 +38,7 @@ def main() -> None:
     app: Starlette
     if args.kind == "api":
         from api.app import create_app
-        from graph.settings import Settings
+        from graph.core.settings import Settings
 
         settings = Settings(
             data_dir=args.data_dir,

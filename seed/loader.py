@@ -17,15 +17,15 @@ from typing import Any
 
 import yaml
 
-from graph.errors import SeedDataError
-from graph.model import Model, PropertySpec, check_value
-from graph.model import parse_grading as _grading
-from graph.model import store_value as _store_value
-from graph.store import Store, WriteStep
-from graph.text import collapse_whitespace, search_text, stable_id
+from graph.core.errors import SeedDataError
+from graph.core.text import collapse_whitespace, search_text, stable_id
+from graph.db.store import Store, WriteStep
+from graph.model.schema import Model, PropertySpec, check_value
+from graph.model.schema import parse_grading as _grading
+from graph.model.schema import store_value as _store_value
 
 BATCH_SIZE = 500
-# Lists a merge (graph.resolution) grows on the entity that absorbs another.
+# Lists a merge (graph.growth.resolution) grows on the entity that absorbs another.
 MERGED_LISTS = ("aliases", "source_ids", "quotes", "dataset_ids")
 MAX_REPORTED_ERRORS = 50
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -191,7 +191,7 @@ def _check_properties(
             check.add(
                 record,
                 f"{prefix}{name}",
-                f"not a property of {owner} in graph/model.yaml",
+                f"not a property of {owner} in graph/model/model.yaml",
             )
         elif spec.derived:
             check.add(record, f"{prefix}{name}", "is derived by the loader; do not set it")
@@ -474,7 +474,7 @@ def _relationship_row(
         check.add(
             record,
             "type",
-            "must be a relationship type of graph/model.yaml other than MENTIONS (derived)",
+            "must be a relationship type of graph/model/model.yaml other than MENTIONS (derived)",
         )
         return
     ends = []
@@ -499,7 +499,7 @@ def _relationship_row(
         check.add(
             record,
             "type",
-            f"{rel_type} does not go from {from_label} to {to_label} in graph/model.yaml",
+            f"{rel_type} does not go from {from_label} to {to_label} in graph/model/model.yaml",
         )
         return
     rel_id = stable_id(
@@ -526,7 +526,7 @@ def _batches(items: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 
 def _respect_merges(store: Store, rows: SeedRows) -> None:
-    """Reloading after an analyst merged entity B into A (graph.resolution) must not undo
+    """Reloading after an analyst merged entity B into A (graph.growth.resolution) must not undo
     the merge: B stays out of search and B's relationships stay attached to A."""
     merged: dict[str, str] = {}
     absorbed: dict[str, dict[str, Any]] = {}  # canonical id -> its stored properties

@@ -22,12 +22,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from graph.auth import KeyStore, Role
-from graph.engine import EngineHandle
-from graph.model import Model, load_model
-from graph.queries import QuerySet
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
+from graph.access.auth import KeyStore, Role
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.engine import EngineHandle
+from graph.db.queries import QuerySet
+from graph.db.store import Store
+from graph.model.schema import Model, load_model
 from seed.loader import load_seed
 
 TEST_CYPHER = Path(__file__).with_name("cypher")
@@ -87,7 +87,7 @@ def session_store(engine: EngineHandle, settings: Settings, queries: QuerySet) -
 
 def clear(store: Store) -> None:
     """An empty graph, and no API key but the session's (keys live in the security
-    database, graph.auth; on a single-database Neo4j clear_graph has removed them)."""
+    database, graph.access.auth; on a single-database Neo4j clear_graph has removed them)."""
     store.run("clear_graph")
     store.security.run("clear_api_keys")
 

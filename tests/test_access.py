@@ -28,7 +28,7 @@ from api.security import (
     route_requirements,
     routes_without_role,
 )
-from graph.auth import (
+from graph.access.auth import (
     BOOTSTRAP_KEY_FILE,
     SYSTEM_QUERIES,
     KeyStore,
@@ -36,10 +36,10 @@ from graph.auth import (
     bootstrap_admin_key,
     parse_token,
 )
-from graph.engine import EngineHandle
-from graph.errors import UnsafeConfiguration
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
+from graph.core.errors import UnsafeConfiguration
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.engine import EngineHandle
+from graph.db.store import Store
 from tests.test_api import assert_error_shape
 
 # Every route of the app and the role it needs. A change here is a change of who may do
@@ -465,7 +465,7 @@ def test_auth_disabled_on_a_non_loopback_host_is_refused_at_start(
         probe.bind(("127.0.0.1", 0))
         port = str(probe.getsockname()[1])
     result = subprocess.run(
-        [sys.executable, "-m", "graph.cli", "serve", "--host", "0.0.0.0", "--port", port],
+        [sys.executable, "-m", "graph.cli.main", "serve", "--host", "0.0.0.0", "--port", port],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.errors import ReadOnlyViolation
-from graph.readonly import check_read_only
-from graph.store import Store
+from graph.core.errors import ReadOnlyViolation
+from graph.db.readonly import check_read_only
+from graph.db.store import Store
 from tests.conftest import totals
 from tests.test_api import assert_error_shape
 

@@ -12,10 +12,10 @@ from httpx import Response
 
 from api.app import create_app
 from api.deps import get_store
-from graph.auth import KeyStore, Role
-from graph.engine import EmbeddedEngine, EngineHandle
-from graph.settings import Settings
-from graph.store import Store
+from graph.access.auth import KeyStore, Role
+from graph.core.settings import Settings
+from graph.db.engine import EmbeddedEngine, EngineHandle
+from graph.db.store import Store
 from tests.conftest import arcadedb_only, totals
 
 
@@ -147,14 +147,14 @@ def test_serve_on_a_busy_port_fails_at_once_with_a_hint(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from graph.settings import REPO_ROOT
+    from graph.core.settings import REPO_ROOT
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "graph.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "graph.cli.main", "serve", "--port", str(port)],
             capture_output=True,
             text=True,
             cwd=REPO_ROOT,

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from graph import audit
-from graph.audit import GENESIS, AuditLog, read_records, verify
-from graph.cli import main
-from graph.errors import AuditUnavailable
+from graph.access import audit
+from graph.access.audit import GENESIS, AuditLog, read_records, verify
+from graph.cli.main import main
+from graph.core.errors import AuditUnavailable
 
 
 def entry(n: int, **extra: Any) -> dict[str, Any]:

@@ -25,12 +25,12 @@ from api.security import (
     route_requirements,
     routes_without_role,
 )
-from graph import audit
-from graph.auth import KeyStore, Principal, Role, hash_secret, parse_token
-from graph.cli import main
-from graph.errors import NotFound, Unauthenticated, UnsafeConfiguration
-from graph.settings import Settings
-from graph.store import Store
+from graph.access import audit
+from graph.access.auth import KeyStore, Principal, Role, hash_secret, parse_token
+from graph.cli.main import main
+from graph.core.errors import NotFound, Unauthenticated, UnsafeConfiguration
+from graph.core.settings import Settings
+from graph.db.store import Store
 from tests.conftest import SESSION_KEY_CREATOR
 from tests.test_api import assert_error_shape
 

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from graph.cli import _check_port_free
-from graph.errors import InvalidInput
+from graph.cli.main import _check_port_free
+from graph.core.errors import InvalidInput
 
 
 def test_a_port_in_use_is_refused_before_anything_starts() -> None:

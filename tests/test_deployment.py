@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from graph.settings import Settings
+from graph.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_PREFIX = "CRIMEGRAPH_"

@@ -6,18 +6,18 @@ from __future__ import annotations
 import neo4j
 import pytest
 
-from graph.dialect import (
+from graph.core.errors import QueryDefinitionError
+from graph.core.text import fold, search_text
+from graph.db.dialect import (
     ArcadeDBDialect,
     CypherStatement,
     EngineStatement,
     Neo4jDialect,
     parse_fulltext_index,
 )
-from graph.engine import Connection, EngineKind
-from graph.errors import QueryDefinitionError
-from graph.queries import QuerySet
-from graph.store import Store, split_statements
-from graph.text import fold, search_text
+from graph.db.engine import Connection, EngineKind
+from graph.db.queries import QuerySet
+from graph.db.store import Store, split_statements
 
 FULLTEXT = "CREATE FULLTEXT INDEX entity_search IF NOT EXISTS FOR (n:Entity) ON EACH [n.search_text, n.notes]"
 

@@ -12,8 +12,8 @@ import pytest
 from neo4j import GraphDatabase
 from pydantic import ValidationError
 
-from graph.engine import EmbeddedEngine, EngineHandle, resolve_heap
-from graph.settings import REPO_ROOT, Settings
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.engine import EmbeddedEngine, EngineHandle, resolve_heap
 from tests.conftest import arcadedb_only
 
 pytestmark = arcadedb_only
@@ -55,7 +55,7 @@ def test_a_second_process_reuses_the_running_engine(
         "closing a user must not stop it"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "graph.cli", "engine", "status"],
+        [sys.executable, "-m", "graph.cli.main", "engine", "status"],
         capture_output=True,
         text=True,
         check=True,
@@ -80,7 +80,7 @@ def test_data_survives_a_restart_and_concurrent_starts_share_one_engine(tmp_path
     }
     starters = [
         subprocess.Popen(
-            [sys.executable, "-m", "graph.cli", "engine", "start"],
+            [sys.executable, "-m", "graph.cli.main", "engine", "start"],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -23,9 +23,9 @@ from fastapi.testclient import TestClient
 
 from api import explore
 from api.app import create_app
-from graph.auth import KeyStore, Role
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
+from graph.access.auth import KeyStore, Role
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.store import Store
 from tests import browser
 from tests.images import count_colour, png_pixels
 from tests.test_api import assert_error_shape

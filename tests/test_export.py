@@ -16,8 +16,9 @@ import pytest
 from followthemoney import model as ftm_model
 from followthemoney.types import registry
 
-from graph.errors import InvalidInput
-from graph.export import (
+from graph.core.errors import InvalidInput
+from graph.db.store import Store
+from graph.formats.export import (
     guard_cell,
     to_admin_csv,
     to_admin_csv_zip,
@@ -27,12 +28,11 @@ from graph.export import (
     to_json,
     unguard_cell,
 )
-from graph.formats import FORMATS
-from graph.formats import render as render_format
-from graph.links import LinkFilter
-from graph.model import Model
-from graph.snapshot import Snapshot, content_hash, freeze_neighbourhood
-from graph.store import Store
+from graph.formats.registry import FORMATS
+from graph.formats.registry import render as render_format
+from graph.investigate.links import LinkFilter
+from graph.investigate.snapshot import Snapshot, content_hash, freeze_neighbourhood
+from graph.model.schema import Model
 from tests.conftest import totals
 
 TRICKY = 'It\'s "quoted" \\ back\\slash,\nnew line\r\n\ttab — é ü 中文 😀 \u2028 \u202e\x01 end\\'

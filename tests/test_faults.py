@@ -39,15 +39,15 @@ from neo4j import exceptions as neo4j_errors
 
 import api.app
 from api.app import create_app
-from graph.auth import KeyStore, Role
-from graph.dialect import ArcadeDBDialect, Neo4jDialect
-from graph.engine import Connection, EmbeddedEngine, neo4j_connection
-from graph.export import FTM_EXTENSION
-from graph.imports import ImportOptions, dataset_id_for, run_import
-from graph.model import Model
-from graph.queries import QuerySet
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store, WriteStep
+from graph.access.auth import KeyStore, Role
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.dialect import ArcadeDBDialect, Neo4jDialect
+from graph.db.engine import Connection, EmbeddedEngine, neo4j_connection
+from graph.db.queries import QuerySet
+from graph.db.store import Store, WriteStep
+from graph.formats.export import FTM_EXTENSION
+from graph.growth.imports import ImportOptions, dataset_id_for, run_import
+from graph.model.schema import Model
 from tests.conftest import NEO4J_URI, TEST_CYPHER
 
 HEAP = "256m"

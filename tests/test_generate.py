@@ -15,19 +15,19 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.cli import main
-from graph.errors import NotFound
-from graph.generate import SIZES, generate
-from graph.imports import ImportResult, ImportSource, read_import, run_import
-from graph.links import (
+from graph.cli.main import main
+from graph.core.errors import NotFound
+from graph.db.store import Store
+from graph.growth.imports import ImportResult, ImportSource, read_import, run_import
+from graph.investigate.links import (
     Connection,
     LinkFilter,
     neighbourhood,
     network_facility_connections,
     shortest_paths,
 )
-from graph.model import Model
-from graph.store import Store
+from graph.model.schema import Model
+from graph.synth.generate import SIZES, generate
 from tests.conftest import totals
 
 

@@ -31,13 +31,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from graph.auth import SYSTEM_QUERIES, KeyStore, Role
-from graph.cypher_lexer import CypherLexError, Token, tokenize
-from graph.errors import CrimegraphError
-from graph.queries import QuerySet
-from graph.readonly import check_read_only
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
+from graph.access.auth import SYSTEM_QUERIES, KeyStore, Role
+from graph.core.errors import CrimegraphError
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.cypher_lexer import CypherLexError, Token, tokenize
+from graph.db.queries import QuerySet
+from graph.db.readonly import check_read_only
+from graph.db.store import Store
 from tests.conftest import totals
 from tests.test_api import assert_error_shape
 

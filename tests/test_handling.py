@@ -24,19 +24,25 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.errors import install_error_handlers
 from api.security import ViewerDep, install_security
-from graph import audit, contradictions, ingest, resolution, visibility
-from graph.analytics import key_players
-from graph.auth import KeyStore, Role
-from graph.errors import InvalidInput, NotFound, QueryDefinitionError
-from graph.imports import export_graph, run_import
-from graph.links import LinkFilter, neighbourhood, network_facility_connections, shortest_paths
-from graph.model import Model
-from graph.queries import HANDLING_PARAMS, QuerySet, parse_query_file, strip_non_code
-from graph.search import search
-from graph.settings import REPO_ROOT, Settings
-from graph.snapshot import freeze_named_query, freeze_neighbourhood, load, save
-from graph.store import Store, WriteStep
-from graph.visibility import EVERYTHING, Visibility
+from graph.access import audit, visibility
+from graph.access.auth import KeyStore, Role
+from graph.access.visibility import EVERYTHING, Visibility
+from graph.core.errors import InvalidInput, NotFound, QueryDefinitionError
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.queries import HANDLING_PARAMS, QuerySet, parse_query_file, strip_non_code
+from graph.db.store import Store, WriteStep
+from graph.growth import contradictions, ingest, resolution
+from graph.growth.imports import export_graph, run_import
+from graph.investigate.analytics import key_players
+from graph.investigate.links import (
+    LinkFilter,
+    neighbourhood,
+    network_facility_connections,
+    shortest_paths,
+)
+from graph.investigate.search import search
+from graph.investigate.snapshot import freeze_named_query, freeze_neighbourhood, load, save
+from graph.model.schema import Model
 from seed.loader import load_seed
 from tests.test_api import assert_error_shape
 
@@ -246,8 +252,8 @@ def test_a_query_must_declare_both_handling_parameters_with_their_types(tmp_path
 
 
 def test_the_handling_pattern_of_the_model_agrees_with_the_key_codes(model: Model) -> None:
-    from graph.auth import check_handling_codes
-    from graph.model import check_value
+    from graph.access.auth import check_handling_codes
+    from graph.model.schema import check_value
 
     spec = model.provenance["handling"]
     for good in (CASE, "dataset:interpol-2024", "a", "x.y_z-1:b"):
@@ -263,7 +269,7 @@ def test_the_handling_pattern_of_the_model_agrees_with_the_key_codes(model: Mode
 def test_seed_records_may_carry_a_checked_handling_code(
     model: Model, settings: Settings, tmp_path: Path
 ) -> None:
-    from graph.errors import SeedDataError
+    from graph.core.errors import SeedDataError
     from seed.loader import build_rows
 
     quote = "Amra was finally arrested in Romania after evading arrest for nine months"

@@ -42,9 +42,9 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.app import create_app
-from graph.engine import EngineHandle
-from graph.settings import Settings
-from graph.store import Store
+from graph.core.settings import Settings
+from graph.db.engine import EngineHandle
+from graph.db.store import Store
 
 
 @dataclass(frozen=True)
@@ -605,9 +605,9 @@ def zip_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # after a small import has loaded every module the big one needs.
 RSS_PROBE = r"""
 import json, resource, sys
-from graph.imports import ImportSource, read_import
-from graph.errors import CrimegraphError
-from graph.model import load_model
+from graph.growth.imports import ImportSource, read_import
+from graph.core.errors import CrimegraphError
+from graph.model.schema import load_model
 
 model = load_model()
 small = open(sys.argv[2], "rb").read()
@@ -627,7 +627,7 @@ print(json.dumps({**outcome, "rss_increase_kib": after - before}))
 
 
 def _import_in_a_subprocess(path: Path, tmp_path: Path) -> dict[str, Any]:
-    """graph.imports.read_import of the file in a new Python process: its outcome and the
+    """graph.growth.imports.read_import of the file in a new Python process: its outcome and the
     increase of the process's peak RSS (KiB) over the import."""
     small = tmp_path / "small.zip"
     with zipfile.ZipFile(small, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -15,10 +15,10 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from graph.cli import server_config
-from graph.engine import EngineHandle
-from graph.settings import Settings
-from graph.store import Store
+from graph.cli.main import server_config
+from graph.core.settings import Settings
+from graph.db.engine import EngineHandle
+from graph.db.store import Store
 
 MEGABYTE = 1_000_000
 

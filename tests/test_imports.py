@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.cli import main
-from graph.errors import InvalidInput
-from graph.export import FTM_EXTENSION, to_admin_csv
-from graph.imports import (
+from graph.cli.main import main
+from graph.core.errors import InvalidInput
+from graph.core.settings import Settings
+from graph.db.store import Store
+from graph.formats.export import FTM_EXTENSION, to_admin_csv
+from graph.growth.imports import (
     ImportOptions,
     ImportPlan,
     ImportRejected,
@@ -29,9 +31,7 @@ from graph.imports import (
     split_csv_list,
     write_plan,
 )
-from graph.model import Model
-from graph.settings import Settings
-from graph.store import Store
+from graph.model.schema import Model
 from tests.conftest import totals
 
 DOC = "document-leak-1"

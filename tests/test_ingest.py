@@ -1,4 +1,4 @@
-"""Article ingestion (graph.ingest, graph.linking, api/documents.py, `crimegraph ingest`).
+"""Article ingestion (graph.growth.ingest, graph.growth.linking, api/documents.py, `crimegraph ingest`).
 
 What an analyst relies on: ingesting a text links the entities of the graph it names, with
 the sentence as the quote; the seed documents link back to their own entities without a
@@ -16,20 +16,20 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from graph import ingest as ingestion
-from graph.cli import main
-from graph.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from graph.linking import (
+from graph.cli.main import main
+from graph.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from graph.core.settings import REPO_ROOT, Settings
+from graph.core.text import collapse_whitespace, stable_id
+from graph.db.store import Store
+from graph.growth import ingest as ingestion
+from graph.growth.linking import (
     Linkable,
     Linker,
     fold_with_offsets,
     propose_candidates,
     split_sentences,
 )
-from graph.model import Model
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
-from graph.text import collapse_whitespace, stable_id
+from graph.model.schema import Model
 
 DOCUMENTS = REPO_ROOT / "seed" / "documents"
 SEED_000 = DOCUMENTS / "000_102ec3ea7a09cba9.txt"
@@ -559,7 +559,7 @@ def test_a_surname_two_people_share_stays_apart() -> None:
 def test_an_article_posted_with_a_handling_code_is_hidden_from_keys_without_it(
     seeded_store: Store, client_for: Any
 ) -> None:
-    from graph.auth import Role
+    from graph.access.auth import Role
 
     cleared = client_for(Role.INVESTIGATOR, ["case:prison-break"])
     uncleared = client_for(Role.INVESTIGATOR)

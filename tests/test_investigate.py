@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import get_store
-from graph.engine import EngineHandle
-from graph.errors import QueryTimeout
-from graph.settings import Settings
-from graph.store import Store
-from graph.text import display_date
+from graph.core.errors import QueryTimeout
+from graph.core.settings import Settings
+from graph.core.text import display_date
+from graph.db.engine import EngineHandle
+from graph.db.store import Store
 from tests.test_api import assert_error_shape
 
 SEED_000 = "document-seed-000-4431eeef"

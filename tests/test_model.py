@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graph.codegen import generated_files
-from graph.errors import ModelError
-from graph.model import MODEL_PATH, Model, check_value, load_model, parse_partial_date
-from graph.settings import REPO_ROOT
+from graph.core.errors import ModelError
+from graph.core.settings import REPO_ROOT
+from graph.db.codegen import generated_files
+from graph.model.schema import MODEL_PATH, Model, check_value, load_model, parse_partial_date
 
 
 def test_generated_files_match_the_model(model: Model) -> None:

@@ -23,15 +23,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from graph.auth import KeyStore, Role
-from graph.backup import backup, restore
-from graph.cli import main
-from graph.engine import EmbeddedEngine, EngineHandle
-from graph.errors import BackupError, QueryDefinitionError, SchemaTooNew
-from graph.migrations import load_migrations, migrate, python_migration, stored_version
-from graph.queries import QuerySet
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store, WriteStep
+from graph.access.auth import KeyStore, Role
+from graph.cli.main import main
+from graph.core.errors import BackupError, QueryDefinitionError, SchemaTooNew
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.backup import backup, restore
+from graph.db.engine import EmbeddedEngine, EngineHandle
+from graph.db.migrations import load_migrations, migrate, python_migration, stored_version
+from graph.db.queries import QuerySet
+from graph.db.store import Store, WriteStep
 from tests.conftest import arcadedb_only
 
 MIGRATIONS = REPO_ROOT / "cypher" / "migrations"
@@ -108,7 +108,7 @@ def test_a_database_seeded_by_the_previous_release_is_migrated_at_start_up(
         "CRIMEGRAPH_ENGINE_HEAP": "256m",
     }
     seeded = subprocess.run(
-        [sys.executable, "-m", "graph.cli", "seed"],
+        [sys.executable, "-m", "graph.cli.main", "seed"],
         cwd=source,
         env=env,
         capture_output=True,
@@ -151,7 +151,7 @@ def test_a_database_of_a_newer_release_is_refused_by_the_store_the_cli_and_the_a
 def test_python_migrations_get_the_store_and_run_once_in_order(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from graph import migrations
+    from graph.db import migrations
 
     monkeypatch.setattr(migrations, "_PYTHON_MIGRATIONS", {})
     calls: list[Store] = []
@@ -369,7 +369,7 @@ def api_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 def _cli(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
+        [sys.executable, "-m", "graph.cli.main", *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -382,7 +382,7 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 def _serve(env: dict[str, str], port: int, *extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "serve", "--port", str(port), *extra],
+        [sys.executable, "-m", "graph.cli.main", "serve", "--port", str(port), *extra],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

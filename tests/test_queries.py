@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from graph.cli import main as cli_main
-from graph.errors import InvalidInput, NotFound, QueryDefinitionError
-from graph.queries import (
+from graph.cli.main import main as cli_main
+from graph.core.errors import InvalidInput, NotFound, QueryDefinitionError
+from graph.core.settings import REPO_ROOT
+from graph.db.queries import (
     QuerySet,
     parse_query_file,
     strip_comments_and_strings,
     strip_non_code,
     used_parameters,
 )
-from graph.settings import REPO_ROOT
 
 HEADER = "// name: {name}\n// mode: read\n// description: A test query.\n"
 

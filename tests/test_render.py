@@ -1,4 +1,4 @@
-"""graph.render: the pictures and the briefing, checked as a person would look at them.
+"""graph.briefing.render: the pictures and the briefing, checked as a person would look at them.
 
 The snapshots are frozen from the seeded graph, with `created` pinned, so every render can be
 compared byte for byte and with the reference picture in tests/reference/. Renders and
@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from graph import render
-from graph.errors import InvalidInput
-from graph.links import LinkFilter
-from graph.model import Model
-from graph.snapshot import FORMAT, freeze_neighbourhood
+from graph.briefing import render
+from graph.core.errors import InvalidInput
+from graph.investigate.links import LinkFilter
+from graph.investigate.snapshot import FORMAT, freeze_neighbourhood
+from graph.model.schema import Model
 from tests import browser
 from tests.images import png_pixels, png_size
 
@@ -304,14 +304,14 @@ def test_attribute_values_are_escaped() -> None:
 
 
 def test_the_templates_ship_as_package_data() -> None:
-    """An installed crimegraph draws from graph/templates: the wheel's package data must
-    hold every template file (setuptools matches these globs against paths under graph/)."""
+    """An installed crimegraph draws from graph/briefing/templates: the wheel's package data must
+    hold every template file (setuptools matches these globs against paths under graph/briefing/)."""
     import fnmatch
     import tomllib
 
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    globs = config["tool"]["setuptools"]["package-data"]["graph"]
-    package = REPO / "graph"
+    globs = config["tool"]["setuptools"]["package-data"]["graph.briefing"]
+    package = REPO / "graph" / "briefing"
     templates = sorted((package / "templates").iterdir())
     assert {t.name for t in templates} >= {"picture.svg.j2", "briefing.html.j2"}
     for template in templates:
@@ -421,8 +421,10 @@ def test_the_width_table_is_dejavu_sans() -> None:
 
 def test_every_label_of_the_model_has_its_own_look(model: Model) -> None:
     for label in model.node_labels:
-        assert label in render.STYLES, f"{label} has no style in graph.render.STYLES"
-        assert label in render.READING_ORDER, f"{label} is not in graph.render.READING_ORDER"
+        assert label in render.STYLES, f"{label} has no style in graph.briefing.render.STYLES"
+        assert label in render.READING_ORDER, (
+            f"{label} is not in graph.briefing.render.READING_ORDER"
+        )
     looks = [(s.shape, s.fill) for s in render.STYLES.values()]
     assert len(set(looks)) == len(looks), "two labels are drawn alike"
 

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from graph import cli, contradictions, resolution
-from graph.model import Model
-from graph.settings import Settings
-from graph.store import Store, WriteStep
-from graph.text import search_text, stable_id
+from graph.cli.main import main as cli
+from graph.core.settings import Settings
+from graph.core.text import search_text, stable_id
+from graph.db.store import Store, WriteStep
+from graph.growth import contradictions, resolution
+from graph.model.schema import Model
 from tests.conftest import totals
 from tests.test_api import assert_error_shape
 
@@ -383,7 +384,7 @@ def test_reloads_and_imports_after_a_merge_respect_it(
 ) -> None:
     """Reloading the seed, or importing a fact about the merged-away entity, must neither
     bring B back into search nor hang relationships on B, where no traversal reaches them."""
-    from graph.imports import run_import
+    from graph.growth.imports import run_import
     from seed.loader import load_seed
 
     store = duplicated
@@ -427,7 +428,7 @@ def test_a_seed_reload_keeps_what_the_merge_gave_the_canonical_entity(
 ) -> None:
     """`make run` seeds at every start: a merge into a seed entity must survive it, and
     still undo exactly."""
-    from graph.search import search
+    from graph.investigate.search import search
     from seed.loader import load_seed
 
     store = duplicated

@@ -14,10 +14,10 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.arcadedb_server import QUERY_MAX_RANGE
-from graph.dialect import _engine_server_command
-from graph.errors import AnalystsBusy, QueryTimeout
-from graph.store import Store
+from graph.core.errors import AnalystsBusy, QueryTimeout
+from graph.db.arcadedb_server import QUERY_MAX_RANGE
+from graph.db.dialect import _engine_server_command
+from graph.db.store import Store
 from tests.conftest import arcadedb_only
 from tests.test_api import assert_error_shape
 
@@ -98,7 +98,7 @@ def test_the_engine_caps_range_so_one_expression_cannot_run_for_an_hour(
     client: TestClient,
 ) -> None:
     """ArcadeDB stops a query only between rows, never inside one expression, so the engine
-    itself refuses the lists a quadratic `reduce` would need (graph.arcadedb_server)."""
+    itself refuses the lists a quadratic `reduce` would need (graph.db.arcadedb_server)."""
     at_cap = client.post(
         "/api/v1/cypher", json={"query": f"RETURN size(range(1, {QUERY_MAX_RANGE})) AS n"}
     )

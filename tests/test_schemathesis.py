@@ -28,9 +28,9 @@ from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from api.app import create_app
-from graph.engine import EngineHandle
-from graph.settings import Settings
-from graph.store import Store
+from graph.core.settings import Settings
+from graph.db.engine import EngineHandle
+from graph.db.store import Store
 
 MAX_EXAMPLES = 100
 SEED = 20_261_122

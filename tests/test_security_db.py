@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from neo4j import exceptions as neo4j_errors
 
 from api.app import create_app
-from graph.auth import KeyStore, Role, hash_secret, move_security_records
-from graph.settings import Settings
-from graph.store import Store
+from graph.access.auth import KeyStore, Role, hash_secret, move_security_records
+from graph.core.settings import Settings
+from graph.db.store import Store
 from tests.conftest import arcadedb_only
 
 # Reproductions B1/B2 of issue 13 and variants: each names or finds the key records in

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graph.errors import SeedDataError
-from graph.model import Model
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
-from graph.text import collapse_whitespace
+from graph.core.errors import SeedDataError
+from graph.core.settings import REPO_ROOT, Settings
+from graph.core.text import collapse_whitespace
+from graph.db.store import Store
+from graph.model.schema import Model
 from seed.loader import build_rows, load_seed
 from tests.conftest import totals
 
@@ -203,7 +203,7 @@ def test_the_seed_command_prints_totals_and_leaves_counts_unchanged_on_rerun(
     outputs = []
     for _ in range(2):
         result = subprocess.run(
-            [sys.executable, "-m", "graph.cli", "seed"],
+            [sys.executable, "-m", "graph.cli.main", "seed"],
             capture_output=True,
             text=True,
             env=env,

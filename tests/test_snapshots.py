@@ -14,9 +14,9 @@ import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.formats import FORMATS
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store
+from graph.core.settings import REPO_ROOT, Settings
+from graph.db.store import Store
+from graph.formats.registry import FORMATS
 from tests.test_api import assert_error_shape
 
 
@@ -202,7 +202,7 @@ def test_the_snapshot_command_writes_the_same_bytes_as_the_api(
         [
             sys.executable,
             "-m",
-            "graph.cli",
+            "graph.cli.main",
             "snapshot",
             "--entity",
             amra,

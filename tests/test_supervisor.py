@@ -1,5 +1,5 @@
 """The API restarts the embedded engine when it dies, says so on /ready and in the audit log,
-and leaves alone an engine someone stopped on purpose (graph.supervisor)."""
+and leaves alone an engine someone stopped on purpose (graph.db.supervisor)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from graph import audit
-from graph.auth import KeyStore, Role
-from graph.engine import Connection, EmbeddedEngine, _process_alive
-from graph.errors import EngineError
-from graph.settings import Settings
-from graph.supervisor import EngineSupervisor
+from graph.access import audit
+from graph.access.auth import KeyStore, Role
+from graph.core.errors import EngineError
+from graph.core.settings import Settings
+from graph.db.engine import Connection, EmbeddedEngine, _process_alive
+from graph.db.supervisor import EngineSupervisor
 from tests.conftest import arcadedb_only
 from tests.test_api import assert_error_shape
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.model import load_model
+from graph.model.schema import load_model
 from seed.loader import build_rows
 
 pytestmark = pytest.mark.wheel
@@ -82,7 +82,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 def test_the_wheel_carries_the_run_time_files_and_no_tests(installed: Installed) -> None:
     names = set(zipfile.ZipFile(installed.wheel).namelist())
     for needed in (
-        "graph/model.yaml",
+        "graph/model/model.yaml",
         "graph/_cypher/schema/model.cypher",
         "graph/_cypher/queries/read/graph_totals.cypher",
         "graph/_cypher/queries/write/upsert_nodes.cypher",
@@ -109,7 +109,7 @@ def test_the_installed_package_finds_its_files_inside_the_venv(
     installed: Installed, tmp_path: Path
 ) -> None:
     probe = (
-        "import json; from graph.settings import Settings; from graph import resources; "
+        "import json; from graph.core.settings import Settings; from graph import resources; "
         "s = Settings(); print(json.dumps([str(s.cypher_dir), str(s.seed_dir), "
         "str(resources.explore_dir()), str(resources.explore_vendor_dir())]))"
     )

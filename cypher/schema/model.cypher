@@ -1,4 +1,4 @@
-// Generated from graph/model.yaml by `crimegraph model render`; do not edit.
+// Generated from graph/model/model.yaml by `crimegraph model render`; do not edit.
 // Constraints and indexes; every statement is idempotent.
 
 CREATE CONSTRAINT entity_id_unique IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE;

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from graph.engine import EngineHandle
-from graph.model import Model
-from graph.queries import QuerySet
-from graph.settings import Settings
-from graph.store import Store
+from graph.core.settings import Settings
+from graph.db.engine import EngineHandle
+from graph.db.queries import QuerySet
+from graph.db.store import Store
+from graph.model.schema import Model
 from seed.loader import load_seed
 from tests.conftest import NEO4J_URI
 

@@ -13,11 +13,11 @@ from datetime import date
 
 import pytest
 
-from graph.errors import InvalidInput, QueryTimeout, ReadOnlyViolation
-from graph.queries import QuerySet
-from graph.settings import REPO_ROOT, Settings
-from graph.store import Store, WriteStep
-from graph.text import fold, search_text
+from graph.core.errors import InvalidInput, QueryTimeout, ReadOnlyViolation
+from graph.core.settings import REPO_ROOT, Settings
+from graph.core.text import fold, search_text
+from graph.db.queries import QuerySet
+from graph.db.store import Store, WriteStep
 from tests.conftest import totals
 from tests.contract.conftest import index_names
 
@@ -265,7 +265,7 @@ def test_difference_5_labels_are_given_at_creation_and_kept(contract_store: Stor
 
 def test_difference_6_concurrent_upserts_of_one_id_make_one_node(contract_store: Store) -> None:
     """Neo4j locks the key; ArcadeDB lets one transaction win at commit and the store runs
-    the losers again (graph.dialect.write_conflict): one node either way, no error."""
+    the losers again (graph.db.dialect.write_conflict): one node either way, no error."""
     errors: list[BaseException] = []
     start = threading.Barrier(3)
 
@@ -291,7 +291,7 @@ def test_rows_are_converted_as_record_data_would() -> None:
     import neo4j
     from neo4j.time import Date
 
-    from graph.store import record_row, to_python
+    from graph.db.store import record_row, to_python
 
     values = {"id": "x", "n": 3, "day": Date(2024, 4, 12), "tags": ["a", Date(2024, 1, 2)]}
     record = neo4j.Record(values)

@@ -1,4 +1,4 @@
-// Generated from graph/model.yaml by `crimegraph model render`; do not edit.
+// Generated from graph/model/model.yaml by `crimegraph model render`; do not edit.
 // name: upsert_nodes
 // mode: write
 // description: Create or update nodes, each with all the labels of its model schema.

@@ -1,4 +1,4 @@
-// Generated from graph/model.yaml by `crimegraph model render`; do not edit.
+// Generated from graph/model/model.yaml by `crimegraph model render`; do not edit.
 // name: upsert_relationships
 // mode: write
 // description: Create or update relationships between existing nodes, by id.

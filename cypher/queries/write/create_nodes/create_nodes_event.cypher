@@ -1,4 +1,4 @@
-// Generated from graph/model.yaml by `crimegraph model render`; do not edit.
+// Generated from graph/model/model.yaml by `crimegraph model render`; do not edit.
 // name: create_nodes_event
 // mode: write
 // description: Create new Event nodes, with all the labels of the schema (ids must be new).

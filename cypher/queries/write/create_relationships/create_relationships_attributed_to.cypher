@@ -1,4 +1,4 @@
-// Generated from graph/model.yaml by `crimegraph model render`; do not edit.
+// Generated from graph/model/model.yaml by `crimegraph model render`; do not edit.
 // name: create_relationships_attributed_to
 // mode: write
 // description: Create ATTRIBUTED_TO relationships an import found absent, unless another writer created one since; returns how many were created.

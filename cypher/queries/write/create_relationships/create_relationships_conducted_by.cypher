@@ -1,4 +1,4 @@
-// Generated from graph/model.yaml by `crimegraph model render`; do not edit.
+// Generated from graph/model/model.yaml by `crimegraph model render`; do not edit.
 // name: create_relationships_conducted_by
 // mode: write
 // description: Create CONDUCTED_BY relationships an import found absent, unless another writer created one since; returns how many were created.

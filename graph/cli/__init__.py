@@ -1,0 +1,1 @@
+"""The top floor: the crimegraph command line, over the same services the API uses."""

@@ -1,0 +1,1 @@
+"""Floor 6: investigation: link questions, analytics, search, snapshots."""

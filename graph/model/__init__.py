@@ -1,0 +1,1 @@
+"""Floor 1: the graph model, declared once in model.yaml and validated at load."""
