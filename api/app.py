@@ -21,7 +21,6 @@ from api.deps import (
     GraphState,
     QueriesDep,
     StoreDep,
-    reject_unknown_query_params,
 )
 from api.errors import install_error_handlers
 from api.security import (
@@ -35,6 +34,7 @@ from api.security import (
     named_query_for,
     visible_queries,
 )
+from api.strict import reject_unknown_query_params
 from graph.access import audit
 from graph.access.auth import KeyStore, bootstrap_admin_key
 from graph.core.errors import DatabaseUnavailable
@@ -45,6 +45,7 @@ from graph.db.service import load_queries
 from graph.db.store import Store
 from graph.db.supervisor import EngineEvent, EngineSupervisor, EventSink
 from graph.model.schema import load_model
+from seed.loader import load_seed
 
 log = logging.getLogger("crimegraph.api")
 
@@ -172,8 +173,6 @@ def create_app(
             except DatabaseUnavailable as exc:
                 log.warning("database not ready at start-up (%s); /ready will retry", exc.message)
             if seed_on_start:
-                from seed.loader import load_seed
-
                 rows = load_seed(
                     app.state.graph.ready_store(),
                     model,

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import DateTimeParam
 from api.errors import ErrorResponse, crimegraph_error_response
-from graph.access import audit
+from graph.access import audit, visibility
 from graph.access.audit import AuditLog, RequestAudit
 from graph.access.auth import (
     SYSTEM_QUERIES,
@@ -491,8 +491,12 @@ class SecurityMiddleware:
                 responded = True
             await send(message)
 
+        # The request reads with its own principal's view, whatever the server's context
+        # holds (a view set around `serve` must never reach a request).
+        clearance = visibility.of(ctx.principal) if ctx.principal else visibility.UNRESTRICTED_ONLY
         try:
-            await self.app(scope, receive_limited, send_tracked)
+            with visibility.scope(clearance):
+                await self.app(scope, receive_limited, send_tracked)
         except _BodyTooLarge as exc:
             if responded:
                 raise

@@ -12,6 +12,7 @@ from api.security import VIEWER, InvestigatorDep, ViewerDep, named_query_for
 from graph.access import audit
 from graph.core.errors import InvalidInput
 from graph.formats.registry import FORMATS, render
+from graph.formats.snapshot_json import Snapshot
 from graph.investigate import snapshot as snapshots
 from graph.investigate.links import LinkFilter
 
@@ -60,7 +61,7 @@ class SnapshotSummary(BaseModel):
     formats: dict[str, str] = Field(description="format name -> download path")
 
 
-def summary(snap: snapshots.Snapshot) -> SnapshotSummary:
+def summary(snap: Snapshot) -> SnapshotSummary:
     return SnapshotSummary(
         id=snap["id"],
         title=snap["title"],

@@ -24,11 +24,24 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from graph.access.auth import KeyStore, Role
 from graph.core.settings import REPO_ROOT, Settings
+from graph.db import view
 from graph.db.engine import EngineHandle
 from graph.db.queries import QuerySet
 from graph.db.store import Store
 from graph.model.schema import Model, load_model
 from seed.loader import load_seed
+
+
+@pytest.fixture(autouse=True)
+def system_view() -> Iterator[None]:
+    """Tests read as the command line does, seeing every item, unless they set a narrower
+    view (`view.scope`) or go through HTTP, where each request reads with its own
+    principal's view. Code that says nothing sees no restricted item (graph.db.view); a
+    thread started by a test does not inherit this and is checked for exactly that
+    (tests/test_handling.py)."""
+    with view.unrestricted():
+        yield
+
 
 TEST_CYPHER = Path(__file__).with_name("cypher")
 NEO4J_URI = os.environ.get("CRIMEGRAPH_TEST_NEO4J_URI")

@@ -30,8 +30,9 @@ from graph.formats.export import (
 )
 from graph.formats.registry import FORMATS
 from graph.formats.registry import render as render_format
+from graph.formats.snapshot_json import Snapshot, content_hash
 from graph.investigate.links import LinkFilter
-from graph.investigate.snapshot import Snapshot, content_hash, freeze_neighbourhood
+from graph.investigate.snapshot import freeze_neighbourhood
 from graph.model.schema import Model
 from tests.conftest import totals
 

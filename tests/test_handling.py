@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from graph.access.auth import KeyStore, Role
 from graph.access.visibility import EVERYTHING, Visibility
 from graph.core.errors import InvalidInput, NotFound, QueryDefinitionError
 from graph.core.settings import REPO_ROOT, Settings
+from graph.db import view
 from graph.db.queries import HANDLING_PARAMS, QuerySet, parse_query_file, strip_non_code
 from graph.db.store import Store, WriteStep
 from graph.growth import contradictions, ingest, resolution
@@ -694,3 +696,25 @@ def test_the_visibility_reaches_sync_routes_in_their_worker_threads(
             got = client.get("/api/v1/whoami", headers={"X-API-Key": token}).json()
             assert got == {**expected, "worker": True}
     assert visibility.current() == EVERYTHING  # nothing leaked out of the requests
+
+
+def test_code_outside_a_request_sees_nothing_restricted_unless_it_says_whose_view(
+    graph: Store,
+) -> None:
+    """Fail closed: a background task (a thread with no request and no scope) that reads
+    the graph gets no restricted item; the same read in an explicit scope gets them."""
+    found: dict[str, list[str]] = {}
+
+    def background(name: str) -> None:
+        found[name] = [r["id"] for r in graph.run("entities_by_ids", {"ids": [AMRA, "tiny-a"]})]
+
+    worker = threading.Thread(target=background, args=("without",))
+    worker.start()
+    worker.join()
+    assert found["without"] == ["tiny-a"]  # Amra is restricted to CASE
+    with view.unrestricted():
+        background("system")
+    assert sorted(found["system"]) == sorted([AMRA, "tiny-a"])
+    with view.scope(OTHER_ONLY):
+        background("other")
+    assert found["other"] == ["tiny-a"]

@@ -28,8 +28,9 @@ from markupsafe import escape
 
 from graph.briefing import render
 from graph.core.errors import InvalidInput
+from graph.formats.snapshot_json import FORMAT
 from graph.investigate.links import LinkFilter
-from graph.investigate.snapshot import FORMAT, freeze_neighbourhood
+from graph.investigate.snapshot import freeze_neighbourhood
 from graph.model.schema import Model
 from tests import browser
 from tests.images import png_pixels, png_size

@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from neo4j import exceptions as neo4j_errors
 
 from api.app import create_app
-from graph.access.auth import KeyStore, Role, hash_secret, move_security_records
+from graph.access.auth import KeyStore, Role, hash_secret
 from graph.core.settings import Settings
+from graph.db.migrations import move_security_records
 from graph.db.store import Store
 from tests.conftest import arcadedb_only
 

@@ -12,7 +12,8 @@ Several processes may append to one file: an exclusive `flock` around each appen
 chain, and each process re-reads the tail when another has written since.
 
 The request's context (who, which named queries ran, what was denied and why) is collected
-in a context variable, so graph.db.store can note each query without knowing about HTTP.
+in a context variable; the queries it ran are noted by graph.db.store in graph.db.view's
+query log, which `activate()` points at the request's record.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graph.core.errors import AuditUnavailable, InvalidInput
+from graph.db.view import QueryNote, recording
 
 if TYPE_CHECKING:
     from graph.access.auth import Principal
@@ -47,14 +49,6 @@ _BLOCK = 64 * 1024
 
 # ---------------------------------------------------------------------------------------------
 # The request's context
-
-
-@dataclass
-class QueryNote:
-    """A named query a request ran, with its row count when it finished."""
-
-    name: str
-    rows: int | None = None
 
 
 @dataclass
@@ -87,7 +81,8 @@ def activate(ctx: RequestAudit) -> Iterator[RequestAudit]:
     """Make ctx the current request's context (worker threads inherit it)."""
     token = _CURRENT.set(ctx)
     try:
-        yield ctx
+        with recording(ctx.queries):  # the store notes each named query it runs there
+            yield ctx
     finally:
         _CURRENT.reset(token)
 
@@ -97,19 +92,10 @@ def suspended() -> Iterator[None]:
     """Queries run inside are not the request's own (the API key lookup)."""
     token = _CURRENT.set(None)
     try:
-        yield
+        with recording(None):
+            yield
     finally:
         _CURRENT.reset(token)
-
-
-def note_query(name: str) -> QueryNote:
-    """Record that the current request runs named query `name`; set `.rows` when it is done.
-    Outside a request (CLI, tests) the note goes nowhere."""
-    note = QueryNote(name)
-    ctx = _CURRENT.get()
-    if ctx is not None:
-        ctx.queries.append(note)
-    return note
 
 
 def note_result_items(count: int) -> None:

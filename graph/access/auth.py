@@ -248,21 +248,6 @@ def bootstrap_admin_key(keys: KeyStore, data_dir: Path) -> tuple[ApiKeyInfo, str
     return info, token, path
 
 
-def move_security_records(graph: Store, security: Store) -> int:
-    """Move the API keys an older version kept in the graph database to the security
-    database; return how many were moved. A one-off at start-up (Store.apply_schema), safe
-    to run again: copied first (a key already there keeps its record), then deleted from
-    the graph, so a run cut short in between is finished by the next one."""
-    if graph.connection.database == security.connection.database:
-        return 0
-    legacy = graph.run("legacy_api_keys")
-    if not legacy:
-        return 0
-    security.run("move_api_keys", {"keys": legacy})
-    graph.run("delete_legacy_api_keys", {"ids": [str(row["id"]) for row in legacy]})
-    return len(legacy)
-
-
 class KeyStore:
     """Creates, revokes, lists and checks API keys stored in the security database."""
 

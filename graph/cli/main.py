@@ -12,6 +12,7 @@ from typing import Any
 
 from graph.core.errors import CrimegraphError, InvalidInput
 from graph.core.settings import REPO_ROOT, Settings
+from graph.db import view
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
@@ -1087,7 +1088,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(Settings(), args)
+        if args.func is cmd_serve:
+            code: int = args.func(Settings(), args)  # each request reads with its own view
+        else:
+            # The other commands are run by whoever holds the database's files: the operator
+            # sees every item. Said here, once, because reads outside a request see nothing
+            # restricted unless the caller says whose view they read with (graph.db.view).
+            with view.unrestricted():
+                code = args.func(Settings(), args)
     except CrimegraphError as exc:
         print(f"crimegraph: error: {exc.message}", file=sys.stderr)
         return 2 if exc.status < 500 else 1

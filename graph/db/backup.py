@@ -34,6 +34,8 @@ from graph.core.errors import BackupError, RestoreRefused
 from graph.core.settings import Settings
 from graph.db.dialect import EngineStatement, run_engine_statement
 from graph.db.engine import EmbeddedEngine, EngineHandle
+from graph.db.migrations import stored_version
+from graph.db.service import open_store
 
 NEO4J_HINT = (
     "CRIMEGRAPH_NEO4J_URI is set: crimegraph backs up and restores only its embedded "
@@ -134,8 +136,6 @@ def _java_restore(source: Path, directory: Path) -> None:
 def _open_restored(settings: Settings) -> tuple[int, int, int]:
     """Open the restored database as every command does (schema, then migrations); return
     its node count and its schema version as restored and after the migrations."""
-    from graph.db.migrations import stored_version
-    from graph.db.service import open_store
 
     with open_store(settings, apply_schema=False) as store:
         restored_version = stored_version(store)
@@ -148,7 +148,6 @@ def _open_restored(settings: Settings) -> tuple[int, int, int]:
 
 
 def _count_nodes(settings: Settings) -> int:
-    from graph.db.service import open_store
 
     with open_store(settings, apply_schema=False) as store:
         return int(store.run("stored_node_count")[0]["nodes"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graph.briefing.render import STYLES  # the pictures' palette: one palette for both
 from graph.db.queries import QuerySet
 from graph.model.schema import Model, PropertySpec
 
@@ -287,7 +288,6 @@ def _text_colour(fill: str) -> str:
 def render_grass(model: Model) -> str:
     """A Neo4j Browser style: each label in the colours of the snapshot pictures, captioned
     by name; relationships captioned by type."""
-    from graph.briefing.render import STYLES  # the pictures' palette: one palette for both
 
     lines = [
         "/* Generated from graph/model/model.yaml and graph/render.py by `crimegraph model render`. */",

@@ -25,8 +25,6 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, Transaction, unit_o
 from neo4j import exceptions as neo4j_errors
 from neo4j import time as neo4j_time
 
-from graph.access import visibility
-from graph.access.audit import note_query
 from graph.core.errors import (
     AnalystsBusy,
     ConstraintViolation,
@@ -38,6 +36,7 @@ from graph.core.errors import (
     ReadOnlyViolation,
     WriteConflict,
 )
+from graph.db import view
 from graph.db.dialect import (
     CypherStatement,
     Dialect,
@@ -48,6 +47,7 @@ from graph.db.dialect import (
     terminate_queries,
 )
 from graph.db.engine import Connection
+from graph.db.migrations import migrate, move_security_records
 from graph.db.queries import ENGINE_PARAMS, HANDLING_PARAMS, NamedQuery, QuerySet
 
 Row = dict[str, Any]
@@ -297,7 +297,7 @@ class Store:
         """Run a named query (read or write, per its header) and return its rows."""
         query = self.queries[name]
         bound = query.bind(self._with_engine_params(query, params or {}))
-        note = note_query(name)  # the request's audit record lists the queries it ran
+        note = view.note_query(name)  # the request's audit record lists the queries it ran
         if query.mode == "read":
             rows = self._read_with_deadline(query, bound)
         else:
@@ -359,7 +359,7 @@ class Store:
                     raise
                 raise translated from exc
 
-        note = note_query("analyst")
+        note = view.note_query("analyst")
         try:
             future = self._analysts.submit(execute)
         except RuntimeError:  # the store is closing
@@ -398,7 +398,7 @@ class Store:
 
     def _with_engine_params(self, query: NamedQuery, params: Mapping[str, Any]) -> dict[str, Any]:
         """The caller's parameters plus those crimegraph fills: the engine's fulltext index
-        name, and the handling filter of the current caller (graph.access.visibility). Called on
+        name, and the handling filter of the current context (graph.db.view). Called on
         the caller's thread, where the request's context is."""
         values = dict(params)
         handling: dict[str, Any] | None = None
@@ -407,7 +407,7 @@ class Store:
                 if param.name in values:
                     raise InvalidInput(f"{param.name} is set by crimegraph, not by the caller")
                 if param.name in HANDLING_PARAMS:
-                    handling = handling or visibility.current().params()
+                    handling = handling or view.current().params()
                     values[param.name] = handling[param.name]
                 else:
                     values[param.name] = self.fulltext_index(param.example)
@@ -453,7 +453,7 @@ class Store:
         if not bound:
             return []
         for step in step_list:
-            note_query(step.query)
+            view.note_query(step.query)
         on_step: Callable[[int, list[Row]], None] | None = None
         if progress is not None:
             report = progress
@@ -568,9 +568,9 @@ class Store:
     def apply_schema(self, schema_dir: Path) -> int:
         """Apply cypher/schema/*.cypher idempotently, and cypher/schema/security/*.cypher to
         the security database; move API keys left in the graph by older versions there
-        (graph.access.auth.move_security_records); then run the migrations the database has not had
-        (graph.db.migrations, from the `migrations` directory beside `schema_dir`). Returns the
-        number of schema statements run."""
+        (graph.db.migrations.move_security_records); then run the migrations the database has
+        not had (graph.db.migrations, from the `migrations` directory beside `schema_dir`).
+        Returns the number of schema statements run."""
         self.ping()
         count = self._apply_schema_files(schema_dir, sorted(schema_dir.glob("*.cypher")))
         security = self.security
@@ -578,15 +578,8 @@ class Store:
             schema_dir, sorted((schema_dir / "security").glob("*.cypher"))
         )
         if security is not self:
-            from graph.access.auth import (
-                move_security_records,
-            )  # graph.access.auth builds on this module
-
             move_security_records(self, security)
             security.schema_applied = True
-        # Late import: migrations run named queries through this store.
-        from graph.db.migrations import migrate
-
         migrate(self, schema_dir.parent / "migrations")
         self.schema_applied = True
         return count

@@ -36,7 +36,7 @@ from followthemoney.schema import Schema, ValidationData
 from followthemoney.types import registry
 
 from graph.core.errors import InvalidInput
-from graph.investigate.snapshot import Snapshot, canonical_json
+from graph.formats.snapshot_json import Snapshot, canonical_json
 from graph.model.schema import Model, load_model
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

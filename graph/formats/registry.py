@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from graph.briefing import render as pictures
 from graph.core.errors import InvalidInput
+from graph.formats import export
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,6 @@ FORMATS: dict[str, Format] = {
 
 
 def _renderer(name: str) -> Callable[[dict[str, Any]], str | bytes]:
-    # Imported here: the picture libraries load only when a picture is asked for.
-    from graph.briefing import render as pictures
-    from graph.formats import export
-
     renderers: dict[str, Callable[[dict[str, Any]], str | bytes]] = {
         "json": export.to_json,
         "graphml": export.to_graphml,

@@ -61,7 +61,7 @@ from graph.formats.export import (
     to_ftm,
     unguard_cell,
 )
-from graph.investigate.snapshot import Snapshot, canonical_json
+from graph.formats.snapshot_json import Snapshot, canonical_json
 from graph.model.schema import (
     Model,
     PropertySpec,

@@ -8,7 +8,6 @@ rendered from it alone, byte for byte the same each time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from datetime import UTC, datetime
@@ -17,38 +16,21 @@ from typing import Any
 from graph.access import audit, visibility
 from graph.core.errors import InvalidInput, NotFound
 from graph.db.store import Store
+from graph.formats.snapshot_json import (
+    FORMAT,
+    HIDDEN_PROPERTIES,
+    SOURCE_FIELDS,
+    Snapshot,
+    canonical_json,
+    content_hash,
+)
 from graph.investigate.links import LinkFilter, neighbourhood
 
-FORMAT = "crimegraph.snapshot/1"
 MAX_NODES = 500  # pictures are capped lower (graph.briefing.render); the data may hold more
-HIDDEN_PROPERTIES = ("search_text", "text")
-SOURCE_FIELDS = (
-    "name",
-    "title",
-    "publisher",
-    "url",
-    "published",
-    "retrieved",
-    "file_name",
-    "content_sha256",
-)
-
-Snapshot = dict[str, Any]
 
 
 class EmptySnapshot(InvalidInput):
     """The query named no entity: there is nothing to freeze."""
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def content_hash(
-    query: dict[str, Any], nodes: list[Any], relationships: list[Any], sources: list[Any]
-) -> str:
-    body = {"query": query, "nodes": nodes, "relationships": relationships, "sources": sources}
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
 def _strings(value: Any) -> set[str]:

@@ -1,0 +1,7 @@
+"""`python -m graph.cli`: the same as the `crimegraph` command."""
+
+import sys
+
+from graph.cli.main import main
+
+sys.exit(main())
