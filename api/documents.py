@@ -16,6 +16,7 @@ from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, PartialDateParam
 from api.errors import ErrorResponse
 from api.security import ANALYST, INVESTIGATOR, VIEWER, AnalystDep
 from graph.growth import ingest as ingestion
+from graph.model.schema import DEFAULT_GRADING
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 
@@ -85,7 +86,7 @@ class DocumentIn(BaseModel):
         None,
         pattern="^[A-Fa-f][1-6]$",
         description="Admiralty grading of the source: reliability A-F then credibility 1-6; "
-        f"default {ingestion.DEFAULT_GRADING} (cannot be judged)",
+        f"default {DEFAULT_GRADING} (cannot be judged)",
         examples=["B2"],
     )
     confidence: int | None = Field(

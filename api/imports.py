@@ -14,6 +14,7 @@ from api.errors import ErrorResponse
 from api.security import ADMIN, ANALYST, AdminDep
 from graph.core.errors import InvalidInput, PayloadTooLarge
 from graph.growth import imports
+from graph.model.schema import DEFAULT_GRADING
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}
@@ -142,7 +143,7 @@ def create_import(
             pattern="^[A-F][1-6]$",
             description="Admiralty grading for rows without one (default F6: cannot be judged)",
         ),
-    ] = imports.DEFAULT_GRADING,
+    ] = DEFAULT_GRADING,
     confidence: Annotated[
         int, Query(ge=0, le=100, description="confidence for rows without one")
     ] = imports.DEFAULT_CONFIDENCE,

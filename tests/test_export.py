@@ -528,7 +528,7 @@ def test_admin_csv_keeps_numbers_and_the_readme_takes_the_quotes_off(store: Stor
             ),
             node("n2", ["Entity", "Person"], name="plain", n=4, x=2.0, aliases=["-d"]),
         ],
-        [rel("-r1", "KNOWS", "=n1", "n2", role="+boss")],
+        [rel("-r1", "ASSOCIATE", "=n1", "n2", role="+boss")],
     )
     files = to_admin_csv(snap)
     header, *rows = read_csv(files["nodes.csv"])
@@ -561,3 +561,35 @@ def test_admin_csv_keeps_numbers_and_the_readme_takes_the_quotes_off(store: Stor
     assert len(statements) == 5  # id, aliases and name of nodes; id and role of relationships
     run_script(store, "\n".join(statements))
     assert dump(store) == expected(snap)
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("label", "Person\n"),  # `$` in a regular expression lets a final line feed through
+        ("label", "Hacker"),  # an identifier, but not a label of the model
+        ("type", "ASSOCIATE\n"),
+        ("type", "OWNS_EVERYTHING"),
+    ],
+)
+def test_labels_and_types_written_into_a_script_are_the_models_own(where: str, value: str) -> None:
+    """The Cypher script writes labels and relationship types into its text: only names
+    of the model may get there, whatever a snapshot file holds."""
+    snapshot = {
+        "id": "s",
+        "nodes": [
+            {"id": "a", "labels": ["Entity", "Person"], "properties": {"name": "A"}},
+            {"id": "b", "labels": ["Entity", "Person"], "properties": {"name": "B"}},
+        ],
+        "relationships": [
+            {"id": "r", "type": "ASSOCIATE", "from_id": "a", "to_id": "b", "properties": {}}
+        ],
+        "sources": [],
+    }
+    assert "CREATE (a)-[:ASSOCIATE" in to_cypher(snapshot)
+    if where == "label":
+        snapshot["nodes"][0]["labels"] = ["Entity", value]
+    else:
+        snapshot["relationships"][0]["type"] = value
+    with pytest.raises(InvalidInput):
+        to_cypher(snapshot)

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from graph.core.errors import InvalidInput, NotFound, QueryDefinitionError
 from graph.db.cypher_lexer import CypherLexError, blank_out, code_tokens
+from graph.db.literals import cypher_literal
 
 QueryMode = Literal["read", "write"]
 PARAM_TYPES = (
@@ -119,7 +120,7 @@ class NamedQuery:
     def browser_block(self) -> str:
         """`:param` lines plus the body, ready to paste into the Neo4j Browser."""
         lines = [f"// {self.name} ({self.mode}): {self.description}"]
-        lines += [f":param {p.name} => {cypher_literal(p.type, p.example)};" for p in self.params]
+        lines += [f":param {p.name} => {param_literal(p.type, p.example)};" for p in self.params]
         lines.append(self.body.strip())
         return "\n".join(lines) + "\n"
 
@@ -151,26 +152,9 @@ def _check_type(type_name: str, value: Any) -> Any:
     raise ValueError(f"expected {type_name}, got {json.dumps(value, default=str)[:80]}")
 
 
-def cypher_literal(type_name: str, value: Any) -> str:
-    """Write a JSON example as a Cypher literal (for the Browser's `:param`)."""
-    if type_name == "DATE":
-        return f"date('{value}')"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace("'", "\\'")
-        return f"'{escaped}'"
-    if isinstance(value, list):
-        inner = type_name[5:-1] if type_name.startswith("LIST<") else "ANY"
-        return "[" + ", ".join(cypher_literal(inner, v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = ", ".join(f"`{k}`: {cypher_literal('ANY', v)}" for k, v in value.items())
-        return "{" + items + "}"
-    raise ValueError(f"no Cypher literal for {value!r}")
+def param_literal(type_name: str, value: Any) -> str:
+    """A parameter's JSON example as a Cypher literal (for the Browser's `:param`)."""
+    return cypher_literal(value, as_date=type_name in ("DATE", "LIST<DATE>"))
 
 
 # The strip helpers and the parameter finder read graph.db.cypher_lexer's tokens, the ones the

@@ -20,9 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -36,6 +34,8 @@ from followthemoney.schema import Schema, ValidationData
 from followthemoney.types import registry
 
 from graph.core.errors import InvalidInput
+from graph.db import literals
+from graph.db.literals import cypher_string
 from graph.formats.snapshot_json import Snapshot, canonical_json
 from graph.model.schema import Model, load_model
 
@@ -53,12 +53,26 @@ Props = Mapping[str, Any]
 
 
 def _check_name(kind: str, name: object, where: str) -> str:
-    if not isinstance(name, str) or not IDENTIFIER.match(name):
+    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
         raise InvalidInput(
             f"{where}: {kind} {name!r} is not a plain identifier ([A-Za-z_][A-Za-z0-9_]*)",
             details=[{"field": where, "message": f"{kind} must match {IDENTIFIER.pattern}"}],
         )
     return name
+
+
+@lru_cache(maxsize=1)
+def _model_names() -> tuple[set[str], set[str]]:
+    model = load_model()
+    return set(model.spec.nodes), set(model.relationship_types)
+
+
+def _model_name(kind: str, name: str, known: set[str], where: str) -> None:
+    if name not in known:
+        raise InvalidInput(
+            f"{where}: {kind} {name!r} is not in the model (graph/model/model.yaml)",
+            details=[{"field": where, "message": f"a {kind} of the model"}],
+        )
 
 
 def _nodes(snapshot: Snapshot) -> list[dict[str, Any]]:
@@ -71,9 +85,10 @@ def _relationships(snapshot: Snapshot) -> list[dict[str, Any]]:
 
 def _checked(snapshot: Snapshot) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Nodes and relationships in id order, after checking what every export relies on:
-    unique string ids, an `id` property (if any) equal to the id, plain-identifier labels,
-    types and keys, and relationship ends that are nodes of the snapshot."""
+    unique string ids, an `id` property (if any) equal to the id, labels and types of the
+    model, plain-identifier keys, and relationship ends that are nodes of the snapshot."""
     nodes, relationships = _nodes(snapshot), _relationships(snapshot)
+    labels, types = _model_names()  # written into scripts: only the model's own
     node_ids: set[str] = set()
     for kind, items in (("node", nodes), ("relationship", relationships)):
         seen: set[str] = set()
@@ -90,9 +105,10 @@ def _checked(snapshot: Snapshot) -> tuple[list[dict[str, Any]], list[dict[str, A
                 _check_name("property key", key, where)
             if kind == "node":
                 for label in item.get("labels") or []:
-                    _check_name("label", label, where)
+                    _model_name("label", _check_name("label", label, where), labels, where)
             else:
-                _check_name("relationship type", item["type"], where)
+                rel_type = _check_name("relationship type", item["type"], where)
+                _model_name("relationship type", rel_type, types, where)
                 for end in ("from_id", "to_id"):
                     if item[end] not in node_ids:
                         raise InvalidInput(f"{where}: {end} {item[end]!r} is not a node of it")
@@ -506,52 +522,10 @@ def to_ftm(snapshot: Snapshot, model: Model | None = None) -> str:
 
 # --- Cypher ---------------------------------------------------------------------------------
 
-_CYPHER_ESCAPES = {
-    "\\": "\\\\",
-    "'": "\\'",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
-# Control, format (bidi overrides, zero-width), separator and surrogate characters are
-# written as \\u escapes: the script stays one statement per line and shows what it holds.
-_ESCAPED_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Cs")
-
-
-def _cypher_char(ch: str) -> str:
-    if ch in _CYPHER_ESCAPES:
-        return _CYPHER_ESCAPES[ch]
-    if unicodedata.category(ch) not in _ESCAPED_CATEGORIES:
-        return ch
-    code = ord(ch)
-    if code > 0xFFFF:  # as a UTF-16 surrogate pair, which both engines (Java) read back
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}"
-    return f"\\u{code:04X}"
-
-
-def cypher_string(text: str) -> str:
-    """A Cypher string literal: quoted with ', every special character escaped."""
-    return "'" + "".join(_cypher_char(ch) for ch in text) + "'"
-
 
 def cypher_literal(value: Any, as_date: bool = False) -> str:
-    """A property value as a Cypher literal: string, integer, float, boolean, list of one
-    of these; `as_date` writes a string as date('...')."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        if value not in _INT64:
-            raise InvalidInput(f"integer {value} does not fit a 64-bit property")
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidInput(f"{value} has no Cypher literal")
-        return repr(value).replace("e+", "e")
-    if isinstance(value, str):
-        return f"date({cypher_string(value)})" if as_date else cypher_string(value)
+    """A property value as a Cypher literal (graph.db.literals): string, integer, float,
+    boolean, or a list of one of these; `as_date` writes a string as date('...')."""
     if isinstance(value, list):
         kinds = {
             bool if isinstance(v, bool) else float if isinstance(v, int | float) else type(v)
@@ -559,8 +533,12 @@ def cypher_literal(value: Any, as_date: bool = False) -> str:
         }
         if len(kinds) > 1 or kinds & {list, dict}:
             raise InvalidInput(f"list {value!r} mixes types or nests; properties cannot hold it")
-        return "[" + ", ".join(cypher_literal(v, as_date) for v in value) + "]"
-    raise InvalidInput(f"{type(value).__name__} value {value!r} cannot be a property")
+    if value is None or isinstance(value, dict):
+        raise InvalidInput(f"{type(value).__name__} value {value!r} cannot be a property")
+    try:
+        return literals.cypher_literal(value, as_date=as_date)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def _cypher_map(props: Props, columns: dict[str, _Column]) -> str:

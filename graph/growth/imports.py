@@ -63,6 +63,7 @@ from graph.formats.export import (
 )
 from graph.formats.snapshot_json import Snapshot, canonical_json
 from graph.model.schema import (
+    DEFAULT_GRADING,
     Model,
     PropertySpec,
     check_value,
@@ -83,7 +84,6 @@ IMPORT_BACKOFF = 0.05  # seconds; the pause before round n+1 is random, up to th
 EXPORT_BATCH = 5000  # start entities per read of relationships
 MAX_ID_LENGTH = 512
 CSV_FIELD_LIMIT = 256 * 1024 * 1024
-DEFAULT_GRADING = "F6"  # Admiralty "cannot be judged": what a file that says nothing earns
 DEFAULT_CONFIDENCE = 50
 PROVENANCE_LISTS = ("source_ids", "quotes", "dataset_ids")  # unioned on ids already stored
 SYSTEM_DERIVED = ("search_text",)  # recomputed on import, dropped from exports

@@ -40,11 +40,17 @@ from graph.growth.linking import (
     split_sentences,
 )
 from graph.growth.linking import Occurrence as TextOccurrence
-from graph.model.schema import Model, PartialDate, check_value
+from graph.model.schema import (
+    DEFAULT_GRADING,
+    Model,
+    PartialDate,
+    check_value,
+    parse_grading,
+    store_value,
+)
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 MAX_TITLE_LENGTH = 200
-DEFAULT_GRADING = "F6"  # Admiralty: reliability cannot be judged, credibility cannot be judged
 DEFAULT_CONFIDENCE = 50
 NAME_CONFIDENCE = 90  # a mention found by an entity's name
 ALIAS_CONFIDENCE = 70  # found by an alias only
@@ -53,7 +59,6 @@ CANDIDATE_STATUSES = ("pending", "accepted", "rejected")
 # Quotes and offsets kept per mention or candidate: a long text that names an entity on
 # every page keeps its first ones (the response still lists every occurrence).
 MAX_QUOTES = 100
-_GRADING = re.compile(r"^([A-Fa-f])([1-6])$")
 # C0 controls other than tab, line feed, vertical tab, form feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
@@ -148,15 +153,16 @@ def check_text(text: object) -> str:
     return text
 
 
-def parse_grading(value: str | None) -> tuple[str, int]:
-    """An Admiralty code such as "B2" as (reliability, credibility)."""
-    match = _GRADING.match(value or DEFAULT_GRADING)
-    if match is None:
+def checked_grading(value: str | None) -> tuple[str, int]:
+    """The caller's Admiralty code (any case; none: F6) as (reliability, credibility), or a
+    422 naming the field."""
+    grade = parse_grading((value or DEFAULT_GRADING).upper())
+    if grade is None:
         raise InvalidInput(
             f"grading {value!r} is not an Admiralty code: a letter A-F then a digit 1-6, e.g. B2",
             details=[_field("grading", "e.g. B2")],
         )
-    return match.group(1).upper(), int(match.group(2))
+    return grade
 
 
 def _check_confidence(value: object, name: str = "confidence") -> int:
@@ -169,17 +175,6 @@ def _check_confidence(value: object, name: str = "confidence") -> int:
 
 def _field(name: str, message: str) -> dict[str, str]:
     return {"field": name, "message": message}
-
-
-def _store_value(name: str, value: object, props: dict[str, Any]) -> None:
-    """A checked value into props; a partial date becomes text, precision and day."""
-    if isinstance(value, PartialDate):
-        props[name] = value.iso
-        props[f"{name}_precision"] = value.precision
-        if value.day is not None:
-            props[f"{name}_day"] = value.day
-    else:
-        props[name] = value
 
 
 def ordered_labels(model: Model, labels: Sequence[str]) -> tuple[str, ...]:
@@ -231,7 +226,7 @@ def _document_props(
         if value is None:
             continue
         try:
-            _store_value(name, check_value(specs[name], value), props)
+            store_value(name, check_value(specs[name], value), props)
         except ValueError as exc:
             problems.append(_field(name, str(exc)))
     if problems:
@@ -273,7 +268,7 @@ def ingest(
     text = check_text(text)
     handling = _check_handling(model, handling)
     claim_confidence = _check_confidence(DEFAULT_CONFIDENCE if confidence is None else confidence)
-    reliability, credibility = parse_grading(grading)
+    reliability, credibility = checked_grading(grading)
     published_date: PartialDate | None = None
     if published is not None:
         try:
@@ -771,7 +766,7 @@ def _new_entity_row(
             problems.append(_field(where, "derived by crimegraph; do not set it"))
         elif value is not None:
             try:
-                _store_value(key, check_value(spec, value), props)
+                store_value(key, check_value(spec, value), props)
             except ValueError as exc:
                 problems.append(_field(where, str(exc)))
     missing = [

@@ -8,7 +8,6 @@ applies a shortestPath WHERE only after the search). Every link carries its evid
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -18,9 +17,8 @@ from typing import Any
 from graph.access import visibility
 from graph.core.errors import InvalidInput, NotFound
 from graph.db.store import Row, Store
-from graph.model.schema import parse_partial_date
+from graph.model.schema import parse_grading, parse_partial_date
 
-_GRADE = re.compile(r"^([A-F])([1-6])$")
 FRONTIER_CAP = 10_000  # links one hop may bring back before a traversal reports truncation
 
 
@@ -49,13 +47,13 @@ class LinkFilter:
         /incidents takes them as `from` and `to`), so an error points at what was sent."""
         reliability, credibility = "F", 6
         if min_grade:
-            match = _GRADE.match(min_grade.upper())
-            if match is None:
+            grade = parse_grading(min_grade.upper())
+            if grade is None:
                 raise InvalidInput(
                     f"min_grade {min_grade!r} is not an Admiralty code such as B2",
                     details=[{"field": "query.min_grade", "message": "letter A-F then digit 1-6"}],
                 )
-            reliability, credibility = match.group(1), int(match.group(2))
+            reliability, credibility = grade
         for name, value in zip(fields, (since, until), strict=True):
             if value is not None:
                 try:

@@ -127,8 +127,12 @@ def parse_partial_date(value: object) -> PartialDate:
     return PartialDate(year, "year")
 
 
+DEFAULT_GRADING = "F6"  # Admiralty "cannot be judged": what a source that says nothing earns
+
+
 def parse_grading(value: object) -> tuple[str, int] | None:
-    """An Admiralty code such as "B2" as (reliability, credibility); None if it is not one."""
+    """An Admiralty code such as "B2" as (reliability, credibility); None if it is not one.
+    Upper case only, as stored; input from people is upper-cased at its boundary."""
     match = _GRADING.match(str(value))
     return (match.group(1), int(match.group(2))) if match else None
 
