@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from api.errors import install_error_handlers
 from api.security import (
-    SCOPE_KEY,
     ViewerDep,
     audit_router,
     effective_role,
@@ -358,16 +357,23 @@ def test_every_route_declares_a_role_and_undeclared_ones_are_found(
 
 
 def test_a_role_route_without_install_security_fails_closed() -> None:
+    """A route that declares a role, in an app whose security middleware was never
+    installed, answers 500 without running: there is no principal to hand it."""
     app = FastAPI()
     install_error_handlers(app)
+    ran: list[str] = []
 
     @app.get("/x")
     def x(principal: ViewerDep) -> dict[str, str]:
+        ran.append(principal.key_id)
         return {"who": principal.key_id}
 
     with TestClient(app, raise_server_exceptions=False) as client:
         assert_error_shape(client.get("/x"), 500, "internal_error")
-    assert SCOPE_KEY == "crimegraph.audit"
+        assert_error_shape(
+            client.get("/x", headers={"X-API-Key": "anything"}), 500, "internal_error"
+        )
+    assert ran == []
 
 
 def test_the_keys_command_creates_lists_and_revokes(
