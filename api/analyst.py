@@ -69,7 +69,7 @@ class CypherResult(BaseModel):
     summary="Run a read-only Cypher query (analysts)",
 )
 def run_cypher(
-    graph: GraphDep, store: StoreDep, request: Annotated[CypherRequest, Body()]
+    state: GraphDep, store: StoreDep, request: Annotated[CypherRequest, Body()]
 ) -> CypherResult:
     """For analysts who write their own Cypher: reads only, checked twice (by crimegraph before
     the database, then by the database's own permissions), with a timeout and a row cap.
@@ -80,7 +80,7 @@ def run_cypher(
     outlives the timeout is stopped in the database."""
     audit.note_detail("cypher", request.query)
     problem = store.analyst_boundary_problem()
-    if problem is not None and graph.settings.analyst_cypher != "unsafe-shared-database":
+    if problem is not None and state.settings.analyst_cypher != "unsafe-shared-database":
         raise AnalystCypherUnavailable(
             f"the analysts' Cypher endpoint is off: {problem}, so the database cannot keep API "
             "key records out of reach. Keep keys in a separate database the read user cannot "

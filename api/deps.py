@@ -44,14 +44,14 @@ class GraphState:
 
 
 async def get_graph(request: Request) -> GraphState:
-    graph: GraphState = request.app.state.graph
-    return graph
+    state: GraphState = request.app.state.graph
+    return state
 
 
-async def get_store(graph: Annotated[GraphState, Depends(get_graph)]) -> Store:
-    if graph.store.schema_applied:
-        return graph.store
-    return await anyio.to_thread.run_sync(graph.ready_store)  # DDL over the network
+async def get_store(state: Annotated[GraphState, Depends(get_graph)]) -> Store:
+    if state.store.schema_applied:
+        return state.store
+    return await anyio.to_thread.run_sync(state.ready_store)  # DDL over the network
 
 
 async def get_queries(request: Request) -> QuerySet:

@@ -56,9 +56,9 @@ class ImportSummary(Dataset):
     )
 
 
-async def _file_bytes(request: Request, graph: GraphDep) -> bytes:
+async def _file_bytes(request: Request, state: GraphDep) -> bytes:
     """The raw request body (any content type), within CRIMEGRAPH_MAX_IMPORT_BYTES."""
-    limit = graph.settings.max_import_bytes
+    limit = state.settings.max_import_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the file is larger than the {limit}-byte import limit")
@@ -114,7 +114,7 @@ IMPORT_BODY: dict[str, Any] = {
 def create_import(
     store: StoreDep,
     model: ModelDep,
-    graph: GraphDep,
+    state: GraphDep,
     principal: AdminDep,
     body: FileBody,
     response: Response,
@@ -167,8 +167,8 @@ def create_import(
         imported_by=principal.actor,
         format=format,
         options=options,
-        timeout=graph.settings.import_timeout,
-        limits=imports.ImportLimits.from_settings(graph.settings),
+        timeout=state.settings.import_timeout,
+        limits=imports.ImportLimits.from_settings(state.settings),
     )
     if not result.created:
         response.status_code = 200

@@ -4,7 +4,7 @@
 
 Freezes the snapshots tests/test_render.py draws (the 2-hop neighbourhoods of Mohamed Amra
 and of the organized crime networks, from the seed graph in a fresh embedded engine), adds
-two synthetic ones (40 and 150 entities, the cap), lays each out with graph/render.py as it
+two synthetic ones (40 and 150 entities, the cap), lays each out with graph/briefing/render.py as it
 is in the work tree and, with --before REV, as it was at that commit (loaded from git), and
 counts in each picture:
 
@@ -88,9 +88,9 @@ def seed_snapshots() -> dict[str, Snapshot]:
 
 
 def module_at(revision: str) -> ModuleType:
-    """graph/render.py as it was at `revision`, imported under another name."""
+    """graph/briefing/render.py as it was at `revision`, imported under another name."""
     source = subprocess.run(
-        ["git", "show", f"{revision}:graph/render.py"],
+        ["git", "show", f"{revision}:graph/briefing/render.py"],
         cwd=REPO_ROOT,
         check=True,
         capture_output=True,
@@ -100,7 +100,7 @@ def module_at(revision: str) -> ModuleType:
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
-    exec(compile(source, f"{revision}:graph/render.py", "exec"), module.__dict__)
+    exec(compile(source, f"{revision}:graph/briefing/render.py", "exec"), module.__dict__)
     return module
 
 
@@ -328,7 +328,7 @@ def measure(geo: Any) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--before", help="a git revision whose graph/render.py to compare")
+    parser.add_argument("--before", help="a git revision whose graph/briefing/render.py to compare")
     parser.add_argument("--snapshots", type=Path, help="frozen snapshots (JSON), reused")
     parser.add_argument(
         "--igraph",

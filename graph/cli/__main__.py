@@ -1,4 +1,4 @@
-"""`python -m graph.cli`: the same as the `crimegraph` command."""
+"""`python -m graph.cli.main`: the same as the `crimegraph` command."""
 
 import sys
 

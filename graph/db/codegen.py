@@ -290,7 +290,7 @@ def render_grass(model: Model) -> str:
     by name; relationships captioned by type."""
 
     lines = [
-        "/* Generated from graph/model/model.yaml and graph/render.py by `crimegraph model render`. */",
+        "/* Generated from graph/model/model.yaml and graph/briefing/render.py by `crimegraph model render`. */",
         "/* Load in the Neo4j Browser: drag this file onto the Browser, or :style then paste. */",
         "node {",
         "  diameter: 50px;",

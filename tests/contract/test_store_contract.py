@@ -2,7 +2,7 @@
 
 Each test runs once per engine of tests/contract/conftest.py (ArcadeDB always, Neo4j 5 when
 CRIMEGRAPH_TEST_NEO4J_URI is set). The `difference_N` tests pin the engine differences
-graph/dialect.py lists, one each: what the dialect translates must come out the same.
+graph/db/dialect.py lists, one each: what the dialect translates must come out the same.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 // mode: read
 // description: Test-only: every node and relationship with all properties, in a stable order.
 // The session's admin key (tests/conftest.py) is the test harness's, not the test's, and the
-// :SchemaVersion record (graph/migrations.py) is the database's: both left out.
+// :SchemaVersion record (graph/db/migrations.py) is the database's: both left out.
 CALL {
   MATCH (n)
   WHERE NOT (n:ApiKey AND n.created_by = 'tests/conftest.py') AND NOT n:SchemaVersion
