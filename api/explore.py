@@ -29,7 +29,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from api.deps import ModelDep
 from api.security import PUBLIC_ROUTE, VIEWER
-from graph.briefing.render import CREDIBILITY, FALLBACK_STYLE, RELIABILITY, STYLES
+from graph.briefing.render import CREDIBILITY, RELIABILITY
+from graph.briefing.styles import FALLBACK_STYLE, STYLES
 from graph.core.errors import NotFound
 from graph.core.resources import explore_dir, explore_vendor_dir
 

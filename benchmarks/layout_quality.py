@@ -40,7 +40,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from graph.briefing import render
+from graph.briefing import layout as picture_layout
 from graph.core.settings import REPO_ROOT, Settings
 from graph.db.service import open_store
 from graph.investigate.links import LinkFilter
@@ -88,19 +88,24 @@ def seed_snapshots() -> dict[str, Snapshot]:
 
 
 def module_at(revision: str) -> ModuleType:
-    """graph/briefing/render.py as it was at `revision`, imported under another name."""
-    source = subprocess.run(
-        ["git", "show", f"{revision}:graph/briefing/render.py"],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    """The picture layout as it was at `revision` (graph/briefing/layout.py; before the rooms,
+    graph/render.py), imported under another name."""
+    for path in ("graph/briefing/layout.py", "graph/render.py"):
+        shown = subprocess.run(
+            ["git", "show", f"{revision}:{path}"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if shown.returncode == 0:
+            break
+    shown.check_returncode()
+    source = shown.stdout
     spec = importlib.util.spec_from_loader(f"render_at_{revision}", loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
-    exec(compile(source, f"{revision}:graph/briefing/render.py", "exec"), module.__dict__)
+    exec(compile(source, f"{revision}:{path}", "exec"), module.__dict__)
     return module
 
 
@@ -108,7 +113,7 @@ def module_at(revision: str) -> ModuleType:
 
 
 def igraph_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
-    """A stand-in for render._stress_layout from python-igraph: Kamada-Kawai (the same energy
+    """A stand-in for picture_layout._stress_layout from python-igraph: Kamada-Kawai (the same energy
     as stress majorization, weights 1/d², solved another way), Fruchterman-Reingold or
     classical MDS, started from the same seeded random positions or igraph's MDS, in the
     same units (EDGE_LENGTH per link length); everything after it (orientation, overlap
@@ -150,7 +155,10 @@ def igraph_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
                 sum(math.dist(coords[a], coords[b]) for a, b in links) / len(links)
             )
         return {
-            m: [p[0] * scale * render.EDGE_LENGTH, p[1] * scale * render.EDGE_LENGTH]
+            m: [
+                p[0] * scale * picture_layout.EDGE_LENGTH,
+                p[1] * scale * picture_layout.EDGE_LENGTH,
+            ]
             for m, p in zip(members, coords, strict=True)
         }
 
@@ -158,7 +166,7 @@ def igraph_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
 
 
 def graphviz_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
-    """A stand-in for render._stress_layout from Graphviz's neato (stress majorization, as
+    """A stand-in for picture_layout._stress_layout from Graphviz's neato (stress majorization, as
     render's own), through pygraphviz's wheel, which bundles Graphviz: links as long as
     render's ideal lengths, seeded start. With "neato-prism" the nodes are render's label
     boxes and Graphviz removes their overlaps itself (prism, BOX_PAD apart), so render's own
@@ -185,9 +193,11 @@ def graphviz_layout(kind: str) -> Callable[..., dict[str, list[float]]]:
                 height=f"{(box.y1 - box.y0) / 72:.4f}",
             )
         if kind == "neato-prism":
-            graph.graph_attr.update(overlap="prism", sep=f"+{render.BOX_PAD:g}")
+            graph.graph_attr.update(overlap="prism", sep=f"+{picture_layout.BOX_PAD:g}")
         for a, b in sorted(tuple(sorted(edge)) for edge in sub.edges()):
-            graph.add_edge(a, b, len=f"{sub.edges[a, b]['length'] * render.EDGE_LENGTH / 72:.4f}")
+            graph.add_edge(
+                a, b, len=f"{sub.edges[a, b]['length'] * picture_layout.EDGE_LENGTH / 72:.4f}"
+            )
         graph.layout(prog="neato")
         pos = {}
         for m in members:
@@ -205,7 +215,7 @@ _hand: dict[str, Any] = {}
 
 @contextlib.contextmanager
 def stress_layout_replaced(module: ModuleType, kind: str) -> Iterator[ModuleType]:
-    """`module` (graph.briefing.render) with its stress majorization replaced by a library's layout."""
+    """`module` (graph.briefing.layout) with its stress majorization replaced by a library's layout."""
     ideal, stress, shape = module._ideal_distances, module._stress_layout, module._node_shape
 
     def capture(sub: Any) -> dict[str, dict[str, float]]:
@@ -354,13 +364,13 @@ def main() -> None:
         if args.snapshots:
             args.snapshots.write_text(json.dumps(snapshots, sort_keys=True))
     snapshots["synthetic-40"] = synthetic(40)
-    snapshots["synthetic-150"] = synthetic(render.MAX_PICTURE_NODES)
+    snapshots["synthetic-150"] = synthetic(picture_layout.MAX_PICTURE_NODES)
     versions: list[tuple[str, Any, str | None]] = []
     if args.before:
         versions.append((f"before ({args.before})", module_at(args.before), None))
-    versions.append(("now", render, None))
-    versions += [(f"igraph {kind}", render, kind) for kind in args.igraph]
-    versions += [(f"graphviz {kind}", render, kind) for kind in args.graphviz]
+    versions.append(("now", picture_layout, None))
+    versions += [(f"igraph {kind}", picture_layout, kind) for kind in args.igraph]
+    versions += [(f"graphviz {kind}", picture_layout, kind) for kind in args.graphviz]
     print(
         "| snapshot | entities | links | layout | "
         + " | ".join(METRICS)

@@ -26,7 +26,8 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from graph.briefing import render
+from graph.briefing import layout as picture_layout
+from graph.briefing import metrics, render, styles
 from graph.core.errors import InvalidInput
 from graph.formats.snapshot_json import FORMAT
 from graph.investigate.links import LinkFilter
@@ -236,7 +237,7 @@ def test_svg_shows_names_legend_title_and_sources(snapshots: dict[str, Snapshot]
             assert tooltip.text.startswith(node["properties"]["name"])
 
     legend = {g.get("data-label") for g in root.iter(f"{SVG}g") if g.get("class") == "legend-entry"}
-    drawn = {render.style_label(n["labels"]) for n in network["nodes"]}
+    drawn = {styles.style_label(n["labels"]) for n in network["nodes"]}
     assert legend == drawn
     assert drawn >= {"Attack", "CriminalNetwork", "Facility", "Location", "Measure", "Method"}
     legend_text = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
@@ -257,9 +258,11 @@ def test_svg_shows_names_legend_title_and_sources(snapshots: dict[str, Snapshot]
     for number, source in enumerate(network["sources"], start=1):
         assert f"[{number}] \u201c{source['title'][:40]}" in footnotes
 
-    edge_labels = {e.text for e in render.layout(network).edges}
+    edge_labels = {e.text for e in picture_layout.layout(network).edges}
     assert "attributed to" in edge_labels and "occurred at \u00b7 targeted" in edge_labels
-    assert len(list(root.iter(f"{SVG}polygon"))) >= len(render.layout(network).edges)  # arrows
+    assert len(list(root.iter(f"{SVG}polygon"))) >= len(
+        picture_layout.layout(network).edges
+    )  # arrows
 
 
 def test_text_is_escaped_and_the_svg_parses() -> None:
@@ -320,7 +323,7 @@ def test_the_templates_ship_as_package_data() -> None:
         assert any(fnmatch.fnmatch(relative, g) for g in globs), f"{relative} is not shipped"
 
 
-def assert_no_overlap(layout: render.Layout) -> None:
+def assert_no_overlap(layout: picture_layout.Layout) -> None:
     boxes = [(n.name, n.box) for n in layout.nodes]
     for i, (name_a, a) in enumerate(boxes):
         for name_b, b in boxes[i + 1 :]:
@@ -328,7 +331,7 @@ def assert_no_overlap(layout: render.Layout) -> None:
     for n in layout.nodes:  # each box holds the node's marker and its name
         assert n.box.x0 < n.x < n.box.x1 and n.box.y0 < n.y < n.box.y1
         for line in n.lines:
-            assert render.text_width(line, render.NODE_FONT, n.seed) <= n.box.x1 - n.box.x0
+            assert metrics.text_width(line, picture_layout.NODE_FONT, n.seed) <= n.box.x1 - n.box.x0
         assert n.box.x0 >= 0 and n.box.x1 <= layout.width + 0.01
         assert n.box.y0 >= 0 and n.box.y1 <= layout.height + 0.01
 
@@ -340,7 +343,7 @@ def test_links_both_ways_bend_apart() -> None:
         {"id": "zz-back", "type": "PART_OF", "from_id": first["to_id"], "to_id": first["from_id"],
          "properties": {}}
     )  # fmt: skip
-    edges = {(e.from_id, e.to_id): e for e in render.layout(snapshot).edges}
+    edges = {(e.from_id, e.to_id): e for e in picture_layout.layout(snapshot).edges}
     there = edges[(first["from_id"], first["to_id"])]
     back = edges[(first["to_id"], first["from_id"])]
     assert there.control is not None and back.control is not None
@@ -350,14 +353,14 @@ def test_links_both_ways_bend_apart() -> None:
 
 def test_no_two_node_labels_overlap(snapshots: dict[str, Snapshot]) -> None:
     for snapshot in snapshots.values():
-        assert_no_overlap(render.layout(snapshot))
+        assert_no_overlap(picture_layout.layout(snapshot))
 
 
 def test_no_overlap_at_the_cap_and_refusal_beyond_it() -> None:
-    at_cap = synthetic(render.MAX_PICTURE_NODES)
-    assert_no_overlap(render.layout(at_cap))
-    too_many = synthetic(render.MAX_PICTURE_NODES + 1)
-    for draw in (render.to_svg, render.to_png, render.layout):
+    at_cap = synthetic(picture_layout.MAX_PICTURE_NODES)
+    assert_no_overlap(picture_layout.layout(at_cap))
+    too_many = synthetic(picture_layout.MAX_PICTURE_NODES + 1)
+    for draw in (render.to_svg, render.to_png, picture_layout.layout):
         with pytest.raises(InvalidInput, match="151 entities; a picture shows at most 150"):
             draw(too_many)
     page = render.to_html(too_many)  # the briefing still lists everything, without a picture
@@ -373,7 +376,7 @@ def test_wrap_measures_dejavu_widths() -> None:
         ("Vendin-le-Vieil prison", True),
         ("WAVE 66 %", False),
     ):
-        estimate = render.text_width(text, 20, bold)
+        estimate = metrics.text_width(text, 20, bold)
         weight = ' font-weight="bold"' if bold else ""
         svg = (
             '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40">'
@@ -392,15 +395,15 @@ def test_wrap_measures_dejavu_widths() -> None:
         assert 0.85 * estimate <= drawn <= estimate, (
             f"{text!r}: drawn {drawn}px, estimated {estimate:.1f}px"
         )
-    assert render.text_width("WWW", 12, bold=True) > render.text_width("WWW", 12)
-    lines = render.wrap(
+    assert metrics.text_width("WWW", 12, bold=True) > metrics.text_width("WWW", 12)
+    lines = metrics.wrap(
         "Use of improvised weapons and external support teams to breach the perimeter",
         150,
         12,
         max_lines=3,
     )
     assert len(lines) == 3 and lines[-1].endswith("\u2026")
-    assert all(render.text_width(line, 12) <= 150 for line in lines)
+    assert all(metrics.text_width(line, 12) <= 150 for line in lines)
 
 
 def test_the_width_table_is_dejavu_sans() -> None:
@@ -411,22 +414,22 @@ def test_the_width_table_is_dejavu_sans() -> None:
     fonts = render.dejavu_fonts()
     if not fonts:
         pytest.skip("DejaVu Sans is not installed (Debian: fonts-dejavu-core)")
-    chars = [chr(code) for code in range(32, 127)] + list(render._PUNCTUATION)
+    chars = [chr(code) for code in range(32, 127)] + list(metrics._PUNCTUATION)
     for path, bold in zip(fonts, (False, True), strict=True):
         # at 2048 px, one px is one font unit: the advances come out exact
         font = ImageFont.truetype(path, 2048, layout_engine=ImageFont.Layout.BASIC)
-        wrong = {c: (font.getlength(c), render._advance(c, bold)) for c in chars}
+        wrong = {c: (font.getlength(c), metrics._advance(c, bold)) for c in chars}
         wrong = {c: pair for c, pair in wrong.items() if pair[0] != pair[1]}
         assert not wrong, f"{path}: (font, table) advances differ: {wrong}"
 
 
 def test_every_label_of_the_model_has_its_own_look(model: Model) -> None:
     for label in model.node_labels:
-        assert label in render.STYLES, f"{label} has no style in graph.briefing.render.STYLES"
+        assert label in styles.STYLES, f"{label} has no style in graph.briefing.styles.STYLES"
         assert label in render.READING_ORDER, (
             f"{label} is not in graph.briefing.render.READING_ORDER"
         )
-    looks = [(s.shape, s.fill) for s in render.STYLES.values()]
+    looks = [(s.shape, s.fill) for s in styles.STYLES.values()]
     assert len(set(looks)) == len(looks), "two labels are drawn alike"
 
 

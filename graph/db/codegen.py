@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.briefing.render import STYLES  # the pictures' palette: one palette for both
+from graph.briefing.styles import STYLES  # the pictures' palette: one palette for both
 from graph.db.queries import QuerySet
 from graph.model.schema import Model, PropertySpec
 
@@ -290,7 +290,8 @@ def render_grass(model: Model) -> str:
     by name; relationships captioned by type."""
 
     lines = [
-        "/* Generated from graph/model/model.yaml and graph/briefing/render.py by `crimegraph model render`. */",
+        "/* Generated from graph/model/model.yaml and graph/briefing/styles.py"
+        " by `crimegraph model render`. */",
         "/* Load in the Neo4j Browser: drag this file onto the Browser, or :style then paste. */",
         "node {",
         "  diameter: 50px;",
