@@ -162,3 +162,17 @@ def test_the_reader_sees_every_kind_of_import(
     path = tmp_path / "probe.py"
     path.write_text(source, encoding="utf-8")
     assert [target for target, *_ in _imports("graph.db.probe", path)] == expected
+
+
+def test_no_import_by_name_at_run_time() -> None:
+    """`__import__("x")` and `importlib.import_module` would hide an import from the checks
+    above (the generator once built `itertools.accumulate` that way)."""
+    hidden = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name in ("__import__", "import_module"):
+                    hidden.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}()")
+    assert not hidden, "\n".join(hidden)

@@ -667,6 +667,31 @@ class Generator:
         chunk = Chunk(self, rng, key, self._docs_for(rng, key, nw.name, claims))
         start_rels = self.rels
         city = self.cities[self._city(rng)]
+        self._network_node(rng, chunk, nw, city)
+        members, weights, brokers = self._members(rng, chunk, nw, city)
+        member_cum = list(accumulate(weights))
+
+        def member(r: random.Random = rng) -> tuple[str, str]:
+            at = bisect.bisect_right(member_cum, r.random() * member_cum[-1])
+            return members[min(at, len(members) - 1)]
+
+        if not nw.isolated:
+            self._surroundings(chunk, nw, city, members, member, brokers)
+        # Associations fill what the structure left of this network's share: mostly inside
+        # the network through its leader and lieutenants; brokers reach other networks.
+        used = self.rels - start_rels
+        budget = max(0, round(rel_share - used))
+        associates = round(budget * (1 - self.mention_share))
+        capacity = nw.size * (nw.size - 1) // 2
+        inside = min(associates, capacity * 3 // 5)
+        cross = 0 if nw.isolated else associates - inside
+        self._associations(chunk, members, member, inside, cross, brokers, nw)
+        budget = max(0, round(rel_share - (self.rels - start_rels)))
+        chunk.finish(budget)
+
+    def _network_node(
+        self, rng: random.Random, chunk: Chunk, nw: PlannedNetwork, city: Named
+    ) -> None:
         activities = rng.sample(ACTIVITIES, k=rng.randint(1, 3))
         aliases = [f"the {nw.name.split()[1]}s"] if rng.random() < 0.3 else None
         self.node(
@@ -684,7 +709,12 @@ class Generator:
                 ),
             },
         )
-        # Members: the first is the leader, then lieutenants; brokers among the rest.
+
+    def _members(
+        self, rng: random.Random, chunk: Chunk, nw: PlannedNetwork, city: Named
+    ) -> tuple[list[tuple[str, str]], list[float], set[int]]:
+        """The members, with their weights in associations: the first is the leader, then
+        lieutenants; brokers among the rest."""
         members: list[tuple[str, str]] = []
         weights: list[float] = []
         lieutenants = max(1, nw.size // 25)
@@ -730,25 +760,7 @@ class Generator:
                     **chunk.cite(f"{name} is a {role} of the {nw.name}.", pid, nw.id),
                 },
             )
-        member_cum = list(__import__("itertools").accumulate(weights))
-
-        def member(r: random.Random = rng) -> tuple[str, str]:
-            at = bisect.bisect_right(member_cum, r.random() * member_cum[-1])
-            return members[min(at, len(members) - 1)]
-
-        if not nw.isolated:
-            self._surroundings(chunk, nw, city, members, member, brokers)
-        # Associations fill what the structure left of this network's share: mostly inside
-        # the network through its leader and lieutenants; brokers reach other networks.
-        used = self.rels - start_rels
-        budget = max(0, round(rel_share - used))
-        associates = round(budget * (1 - self.mention_share))
-        capacity = nw.size * (nw.size - 1) // 2
-        inside = min(associates, capacity * 3 // 5)
-        cross = 0 if nw.isolated else associates - inside
-        self._associations(chunk, members, member, inside, cross, brokers, nw)
-        budget = max(0, round(rel_share - (self.rels - start_rels)))
-        chunk.finish(budget)
+        return members, weights, brokers
 
     def _associations(
         self,
@@ -844,7 +856,15 @@ class Generator:
                         **chunk.cite(f"{name} also works for the {other.name}.", pid, other.id),
                     },
                 )
-        # Detentions: about a quarter of the members, the leader more often.
+        detained = self._detentions(rng, chunk, members)
+        my_suppliers = self._network_suppliers(rng, chunk, nw)
+        goods = [a for s in my_suppliers for a in self.supplied[s.id]] or self.devices
+        Incidents(self, chunk, nw, city, members, member, detained, goods).run()
+
+    def _detentions(
+        self, rng: random.Random, chunk: Chunk, members: list[tuple[str, str]]
+    ) -> list[tuple[str, str, Named]]:
+        """About a quarter of the members are held somewhere, the leader more often."""
         detained: list[tuple[str, str, Named]] = []
         for j, (pid, name) in enumerate(members):
             if rng.random() < (0.6 if j == 0 else 0.23):
@@ -870,8 +890,13 @@ class Generator:
                             moved.id,
                         ),
                     )
-        # Suppliers: one for every 30 members or so, big suppliers more often.
-        my_suppliers = []
+        return detained
+
+    def _network_suppliers(
+        self, rng: random.Random, chunk: Chunk, nw: PlannedNetwork
+    ) -> list[Named]:
+        """One supplier for every 30 members or so, big suppliers more often."""
+        my_suppliers: list[Named] = []
         for _ in range(max(1, round(nw.size / 30 + rng.random()))):
             supplier = self._supplier(rng)
             my_suppliers.append(supplier)
@@ -884,8 +909,7 @@ class Generator:
                     f"{supplier.name} supplies phones to the {nw.name}.", supplier.id, nw.id
                 ),
             )
-        goods = [a for s in my_suppliers for a in self.supplied[s.id]] or self.devices
-        Incidents(self, chunk, nw, city, members, member, detained, goods).run()
+        return my_suppliers
 
     # -- entry --
 
