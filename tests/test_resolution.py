@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.cli.main import main as cli
+from graph.cli import main as cli
 from graph.core.settings import Settings
 from graph.core.text import search_text, stable_id
 from graph.db.store import Store, WriteStep

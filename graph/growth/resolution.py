@@ -592,60 +592,8 @@ def decide(
     note: str | None = None,
 ) -> dict[str, Any]:
     """Record an analyst's judgement on a pair; `same` merges B into A (one transaction)."""
-    if judgement not in JUDGEMENTS:
-        raise InvalidInput(
-            f"judgement must be one of {', '.join(JUDGEMENTS)}",
-            details=[{"field": "body.judgement", "message": "same, not_same or unsure"}],
-        )
-    if left_id == right_id:
-        raise InvalidInput(
-            "a decision is about two different entities; the same id was given twice",
-            details=[{"field": "body.right_id", "message": "must differ from left_id"}],
-        )
-    if canonical_id is not None and judgement != "same":
-        raise InvalidInput(
-            "canonical_id only applies to a `same` decision",
-            details=[{"field": "body.canonical_id", "message": "leave it out"}],
-        )
-    if canonical_id is not None and canonical_id not in (left_id, right_id):
-        raise InvalidInput(
-            f"canonical_id {canonical_id!r} is neither left_id nor right_id",
-            details=[{"field": "body.canonical_id", "message": "left_id or right_id"}],
-        )
-    found = _entities(store, [left_id, right_id])
-    missing = [i for i in (left_id, right_id) if i not in found]
-    if missing:
-        raise NotFound(f"no entity with id {', '.join(repr(i) for i in missing)}")
-    for entity_id in (left_id, right_id):
-        row = found[entity_id]
-        if "Document" in row["labels"]:
-            raise InvalidInput(
-                f"{entity_id} is a source document; documents are not resolved",
-                details=[{"field": "body", "message": "give two entities that are not documents"}],
-            )
-    pair = frozenset((left_id, right_id))
-    for existing in decisions(store, left_id):
-        if (
-            existing["status"] == "active"
-            and frozenset((existing["left_id"], existing["right_id"])) == pair
-        ):
-            raise Conflict(
-                f"this pair is already decided: {existing['id']} ({existing['judgement']}, "
-                f"by {existing['decided_by']} at {existing['decided_at']}); undo it first"
-            )
-    for entity_id in (left_id, right_id):
-        into = found[entity_id]["properties"].get("merged_into")
-        if into:
-            raise Conflict(
-                f"{entity_id} is merged into {into}: decide about {into} instead "
-                "(or undo that merge first)"
-            )
-    labels = {i: concrete_label(model, found[i]["labels"]) for i in (left_id, right_id)}
-    if judgement == "same" and not labels_compatible(model, labels[left_id], labels[right_id]):
-        raise InvalidInput(
-            f"a {labels[left_id]} and a {labels[right_id]} cannot be the same entity",
-            details=[{"field": "body.judgement", "message": "not_same or unsure"}],
-        )
+    _check_decision_arguments(left_id, right_id, judgement, canonical_id)
+    found = _decidable_pair(store, model, left_id, right_id, judgement)
     population = live_records(store, model)  # the word weights of the candidates list
     records = {r.id: r for r in population if r.id in (left_id, right_id)}
     scored = score_pair(Scorer(population), records[left_id], records[right_id], minimum=0.0)
@@ -682,6 +630,74 @@ def decide(
     steps.append(WriteStep("save_decision", {"props": props}))
     _write(store, steps, expected, "resolution merge" if judgement == "same" else "decision")
     return _public(props)
+
+
+def _check_decision_arguments(
+    left_id: str, right_id: str, judgement: str, canonical_id: str | None
+) -> None:
+    """What a decision's arguments must be, before the database is asked anything."""
+    if judgement not in JUDGEMENTS:
+        raise InvalidInput(
+            f"judgement must be one of {', '.join(JUDGEMENTS)}",
+            details=[{"field": "body.judgement", "message": "same, not_same or unsure"}],
+        )
+    if left_id == right_id:
+        raise InvalidInput(
+            "a decision is about two different entities; the same id was given twice",
+            details=[{"field": "body.right_id", "message": "must differ from left_id"}],
+        )
+    if canonical_id is not None and judgement != "same":
+        raise InvalidInput(
+            "canonical_id only applies to a `same` decision",
+            details=[{"field": "body.canonical_id", "message": "leave it out"}],
+        )
+    if canonical_id is not None and canonical_id not in (left_id, right_id):
+        raise InvalidInput(
+            f"canonical_id {canonical_id!r} is neither left_id nor right_id",
+            details=[{"field": "body.canonical_id", "message": "left_id or right_id"}],
+        )
+
+
+def _decidable_pair(
+    store: Store, model: Model, left_id: str, right_id: str, judgement: str
+) -> dict[str, dict[str, Any]]:
+    """The two entities' rows, once each exists, is no document, is not merged away, the
+    pair is not decided already, and a `same` judgement joins compatible labels."""
+    found = _entities(store, [left_id, right_id])
+    missing = [i for i in (left_id, right_id) if i not in found]
+    if missing:
+        raise NotFound(f"no entity with id {', '.join(repr(i) for i in missing)}")
+    for entity_id in (left_id, right_id):
+        row = found[entity_id]
+        if "Document" in row["labels"]:
+            raise InvalidInput(
+                f"{entity_id} is a source document; documents are not resolved",
+                details=[{"field": "body", "message": "give two entities that are not documents"}],
+            )
+    pair = frozenset((left_id, right_id))
+    for existing in decisions(store, left_id):
+        if (
+            existing["status"] == "active"
+            and frozenset((existing["left_id"], existing["right_id"])) == pair
+        ):
+            raise Conflict(
+                f"this pair is already decided: {existing['id']} ({existing['judgement']}, "
+                f"by {existing['decided_by']} at {existing['decided_at']}); undo it first"
+            )
+    for entity_id in (left_id, right_id):
+        into = found[entity_id]["properties"].get("merged_into")
+        if into:
+            raise Conflict(
+                f"{entity_id} is merged into {into}: decide about {into} instead "
+                "(or undo that merge first)"
+            )
+    labels = {i: concrete_label(model, found[i]["labels"]) for i in (left_id, right_id)}
+    if judgement == "same" and not labels_compatible(model, labels[left_id], labels[right_id]):
+        raise InvalidInput(
+            f"a {labels[left_id]} and a {labels[right_id]} cannot be the same entity",
+            details=[{"field": "body.judgement", "message": "not_same or unsure"}],
+        )
+    return found
 
 
 def _write(
