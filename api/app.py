@@ -148,6 +148,7 @@ def create_app(
             settings.query_timeout,
             settings.retry_time,
             analyst_concurrency=settings.analyst_concurrency,
+            analyst_result_bytes=settings.analyst_max_result_bytes,
         )
         app.state.queries = queries
         app.state.model = model
