@@ -210,9 +210,14 @@ class Store:
         retry_time: float = 1.0,
         analyst_concurrency: int = 2,
         analyst_result_bytes: int = ANALYST_RESULT_BYTES,
+        analyst_runaway_grace: float = 10.0,
     ) -> None:
         self.connection = connection
         self.analyst_result_bytes = analyst_result_bytes
+        self.analyst_runaway_grace = analyst_runaway_grace
+        # Told the engine ids of an analyst query that runs on after `terminate query`
+        # (graph.supervisor.EngineSupervisor.restart_for_runaway, set by the API).
+        self.on_runaway: Callable[[list[str]], object] | None = None
         self.queries = queries
         self.timeout = timeout
         self.retry_time = retry_time
@@ -433,16 +438,31 @@ class Store:
 
     def _stop_analyst_query(self, marker: str, future: concurrent.futures.Future[Any]) -> None:
         """Have the engine terminate an abandoned analyst query, again until its worker has
-        returned (a query still waiting for the engine's admission is not listed yet)."""
-        for _ in range(20):
-            if future.done():
-                return
+        returned (a query still waiting for the engine's admission is not listed yet). One
+        the engine still lists `analyst_runaway_grace` seconds after it was first told is
+        bound by one expression, which ArcadeDB cannot stop: it goes to `on_runaway` (the
+        API's engine supervisor, which may restart the engine) and is asked no more."""
+        told: float | None = None  # when the engine first listed it and was told to stop it
+        give_up = time.monotonic() + self.analyst_runaway_grace + 20.0
+        while not future.done() and time.monotonic() < give_up:
             try:
-                stopped = terminate_queries(self.connection, marker)
-                if stopped:
-                    log.warning("analyst query %s terminated at the timeout", ", ".join(stopped))
+                running = terminate_queries(self.connection, marker)
             except (OSError, ValueError) as exc:
                 log.warning("could not terminate an abandoned analyst query: %s", exc)
+                running = []
+            if running:
+                if told is None:
+                    told = time.monotonic()
+                    log.warning("analyst query %s terminated at the timeout", ", ".join(running))
+                elif time.monotonic() - told >= self.analyst_runaway_grace:
+                    log.error(
+                        "analyst query %s still runs %g s after it was terminated",
+                        ", ".join(running),
+                        self.analyst_runaway_grace,
+                    )
+                    if self.on_runaway is not None:
+                        self.on_runaway(running)
+                    return
             with contextlib.suppress(concurrent.futures.TimeoutError):
                 future.exception(timeout=1.0)
 
