@@ -389,9 +389,19 @@ class Store:
                         metadata={"query": "analyst"}, timeout=self.timeout
                     )
                     try:
-                        return _stream_rows(tx.run(tagged, dict(params)), row_cap, budget)
+                        answer = _stream_rows(tx.run(tagged, dict(params)), row_cap, budget)
+                        # Nothing to commit for a read, but ArcadeDB checks the read-only
+                        # user's rights here: a write the guard missed fails at commit.
+                        tx.commit()
+                        return answer
                     finally:
-                        tx.close()  # a rollback: a read has nothing to commit; the rest is dropped
+                        if not tx.closed():
+                            # A rollback, which drops the rest of the result; on a connection
+                            # that died it fails too, and the error on its way says enough.
+                            with contextlib.suppress(
+                                neo4j_errors.Neo4jError, neo4j_errors.DriverError
+                            ):
+                                tx.close()
             except CrimegraphError:
                 raise
             except RecursionError:
