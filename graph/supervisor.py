@@ -121,6 +121,7 @@ class EngineSupervisor:
         self._runaway_restart = runaway_restart
         self._runaway_interval = runaway_interval
         self._last_runaway_at: float | None = None  # time.monotonic() of the last one
+        self._last_start_done: float | None = None  # when a restart last brought it back
         # Whether this process started the engine that runs now: only then may it stop it.
         self._owns_engine = handle.started_here
         self._on_moved = on_moved
@@ -229,6 +230,7 @@ class EngineSupervisor:
             self._status = replace(self._status, state="running", next_attempt_in=None)
             return self._interval
         self._owns_engine = True
+        self._last_start_done = time.monotonic()
         self._status = replace(
             self._status,
             state="running",
@@ -248,7 +250,13 @@ class EngineSupervisor:
         restarted; either way the runaway is reported (on_event). The restart ends every
         query the engine runs; viewers' requests meanwhile get 503 and may be retried."""
         ids = list(query_ids)
+        reported = time.monotonic()
         with self._checking:
+            if self._last_start_done is not None and self._last_start_done >= reported:
+                # A restart that ran while this report waited (another runaway's, say) has
+                # ended every query of the old engine, this one too.
+                log.info("analyst queries %s ended with the engine's restart", ids)
+                return True
             refusal = self._runaway_refusal()
             if refusal is not None:
                 log.error("analyst queries %s run on in the engine: %s", ids, refusal)

@@ -92,6 +92,28 @@ def test_a_runaway_query_restarts_the_engine_once_per_interval() -> None:
     assert events[-1][1]["queries"] == ["q2"]
 
 
+def test_runaways_reported_together_restart_the_engine_once() -> None:
+    """Two analysts' runaways are found at once: the second report waits for the first
+    restart, which has ended its query too, and is neither restarted again nor reported
+    as left running."""
+
+    class SlowEngine(StoppableEngine):
+        def stop(self, timeout: float = 60.0, only_pid: int | None = None) -> bool:
+            time.sleep(0.5)
+            return super().stop(timeout, only_pid)
+
+    engine = SlowEngine()
+    handle = FakeHandle(engine)
+    supervisor, events = runaway_supervisor(handle)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first = pool.submit(supervisor.restart_for_runaway, ["q1"])
+        time.sleep(0.2)  # the first one is stopping the engine
+        second = pool.submit(supervisor.restart_for_runaway, ["q2"])
+        assert first.result() is True and second.result() is True
+    assert (engine.stops, handle.starts, supervisor.status().runaway_restarts) == (1, 1, 1)
+    assert [e for e, _ in events] == ["engine_runaway_restart", "engine_restarted"]
+
+
 def test_no_runaway_restart_when_off_or_when_the_engine_is_not_ours() -> None:
     engine = StoppableEngine()
     supervisor, events = runaway_supervisor(FakeHandle(engine), enabled=False)
