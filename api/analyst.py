@@ -2,7 +2,7 @@
 
 The one route that accepts Cypher text. graph.db.readonly refuses anything but a single read
 query before it reaches the database (403), and the database refuses writes again on its own
-(read-only user or READ access mode), with a timeout and a row cap. API keys sit in a
+(read-only user or READ access mode), with a timeout, a row cap and a byte budget. API keys sit in a
 database the read user cannot open (graph.access.auth): where the configuration cannot promise
 that, the route answers 503 unless CRIMEGRAPH_ANALYST_CYPHER=unsafe-shared-database.
 """
@@ -77,7 +77,9 @@ def run_cypher(
     403. Property names that collide with Cypher keywords (e.g. `start`) need back-ticks.
     The query text is kept whole in the request's audit record. At most
     `analyst_concurrency` such queries run at once (503 with Retry-After beyond); one that
-    outlives the timeout is stopped in the database."""
+    outlives the timeout is stopped in the database (on the embedded engine, by restarting
+    it if nothing else stops it). An answer over `analyst_max_result_bytes` of JSON is a
+    422 `result_too_large`. The query is sent once: never retried by the driver."""
     audit.note_detail("cypher", request.query)
     problem = store.analyst_boundary_problem()
     if problem is not None and state.settings.analyst_cypher != "unsafe-shared-database":

@@ -61,6 +61,14 @@ class EngineSupervision(BaseModel):
     last_death: str | None = Field(description="when the engine was last found dead (UTC)")
     last_restart: str | None = Field(description="when the API last restarted it (UTC)")
     last_error: str | None = Field(description="what went wrong last, if anything")
+    runaway_restarts: int = Field(
+        0,
+        description="of the restarts, those that ended an analyst query the engine could not "
+        "terminate (CRIMEGRAPH_ANALYST_RUNAWAY_RESTART)",
+    )
+    last_runaway_restart: str | None = Field(
+        None, description="when the API last restarted the engine for such a query (UTC)"
+    )
 
 
 class Ready(BaseModel):
@@ -149,6 +157,8 @@ def create_app(
             settings.query_timeout,
             settings.retry_time,
             analyst_concurrency=settings.analyst_concurrency,
+            analyst_result_bytes=settings.analyst_max_result_bytes,
+            analyst_runaway_grace=settings.analyst_runaway_grace,
         )
         app.state.queries = queries
         app.state.model = model
@@ -160,12 +170,15 @@ def create_app(
                 settings.engine_watch_seconds,
                 settings.engine_restart_max_backoff,
                 on_moved=store.reconnect,
+                runaway_restart=settings.analyst_runaway_restart,
+                runaway_interval=settings.analyst_runaway_restart_interval,
             )
             if settings.engine_supervise
             else None
         )
         app.state.supervisor = supervisor
         if supervisor is not None:
+            store.on_runaway = supervisor.restart_for_runaway
             supervisor.start()
         try:
             try:
@@ -275,6 +288,8 @@ def create_app(
                     last_death=watched.last_death,
                     last_restart=watched.last_restart,
                     last_error=watched.last_error,
+                    runaway_restarts=watched.runaway_restarts,
+                    last_runaway_restart=watched.last_runaway_restart,
                 )
                 if watched is not None
                 else None

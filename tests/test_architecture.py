@@ -168,7 +168,7 @@ def test_no_import_by_name_at_run_time() -> None:
     """`__import__("x")` and `importlib.import_module` would hide an import from the checks
     above (the generator once built `itertools.accumulate` that way)."""
     hidden = []
-    for module, path in MODULES.items():
+    for path in MODULES.values():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 func = node.func

@@ -39,6 +39,7 @@ class FakeHandle:
     """An engine that dies when told and whose restarts fail while `failures` lasts."""
 
     connection = CONNECTION
+    started_here = True
 
     def __init__(self, engine: FakeEngine, failures: int = 0) -> None:
         self.engine = engine

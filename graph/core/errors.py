@@ -54,6 +54,13 @@ class WriteConflict(Conflict):
     code = "write_conflict"
 
 
+class ResultTooLarge(InvalidInput):
+    """A query's answer would be larger than the API sends in one response; the database
+    was told to stop, and nothing of it is sent."""
+
+    code = "result_too_large"
+
+
 class PayloadTooLarge(CrimegraphError):
     status = 413
     code = "payload_too_large"

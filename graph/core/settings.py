@@ -75,6 +75,27 @@ class Settings(BaseSettings):
         "process; more are answered 503 with Retry-After, so analysts never take the engine "
         "from viewers",
     )
+    analyst_max_result_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="largest answer of POST /api/v1/cypher, in bytes of JSON, measured while "
+        "the rows stream; past it the query is stopped and answered 422 result_too_large",
+    )
+    analyst_runaway_restart: bool = Field(
+        True,
+        description="restart the embedded engine (when this API started it) if an analyst "
+        "query it was told to terminate is still running after analyst_runaway_grace: "
+        "ArcadeDB cannot stop a query inside one expression (docs/security.md)",
+    )
+    analyst_runaway_grace: float = Field(
+        10.0, gt=0, description="seconds a terminated analyst query may take to stop"
+    )
+    analyst_runaway_restart_interval: float = Field(
+        600.0,
+        ge=0,
+        description="least seconds between two such restarts; a runaway within it is "
+        "audited and left running",
+    )
     analyst_cypher: Literal["require-separate-database", "unsafe-shared-database"] = Field(
         "require-separate-database",
         description="require-separate-database: POST /api/v1/cypher answers 503 unless API "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import json
 import logging
 import random
 import re
@@ -34,6 +35,7 @@ from graph.core.errors import (
     QueryDefinitionError,
     QueryTimeout,
     ReadOnlyViolation,
+    ResultTooLarge,
     WriteConflict,
 )
 from graph.db import view
@@ -59,6 +61,10 @@ _LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 # collide again in step.
 CONFLICT_RETRIES = 4
 CONFLICT_BACKOFF = 0.025  # seconds; the n-th retry waits up to CONFLICT_BACKOFF * 2**n
+# Records the driver asks the engine for at a time on the analysts' path: a result cut at
+# the byte budget leaves at most this many records in flight to be discarded.
+ANALYST_FETCH_SIZE = 100
+ANALYST_RESULT_BYTES = 16 * 1024 * 1024  # default byte budget of one analyst answer
 
 
 _PLAIN = (str, int, float, type(None))  # bool is an int: plain too
@@ -146,6 +152,45 @@ def _translate_error(exc: Exception, query: str) -> Exception:
     return exc
 
 
+def _encoded_size(row: list[Any]) -> int:
+    """Bytes of a row in the API's JSON answer (UTF-8, as FastAPI sends it)."""
+    text = json.dumps(row, ensure_ascii=False, separators=(",", ":"), default=str)
+    return len(text.encode("utf-8", "surrogatepass")) + 1  # and the comma after it
+
+
+def _stream_rows(
+    result: neo4j.Result, row_cap: int, byte_budget: int
+) -> tuple[list[str], list[list[Any]], bool]:
+    """(columns, rows, truncated) of an analyst query's result, read record by record: at
+    `row_cap` rows it stops reading (truncated), past `byte_budget` bytes of encoded JSON it
+    stops reading and raises ResultTooLarge. The caller closes the transaction, which
+    discards the rest in the engine, so neither bound lets the answer grow first."""
+    columns = list(result.keys())
+    rows: list[list[Any]] = []
+    size = len(json.dumps(columns, ensure_ascii=False)) + 64  # the envelope's keys
+    for record in result:
+        if len(rows) == row_cap:
+            return columns, rows, True
+        row = [to_python(value) for value in record.values()]
+        size += _encoded_size(row)
+        if size > byte_budget:
+            raise ResultTooLarge(
+                f"the result is larger than {byte_budget:,} bytes of JSON (the limit, "
+                f"CRIMEGRAPH_ANALYST_MAX_RESULT_BYTES) after {len(rows):,} rows; return fewer "
+                "or shorter values, or a lower limit",
+                details=[
+                    {
+                        "field": "body.query",
+                        "message": f"result over {byte_budget} bytes",
+                        "limit_bytes": byte_budget,
+                        "rows_read": len(rows),
+                    }
+                ],
+            )
+        rows.append(row)
+    return columns, rows, False
+
+
 @dataclass(frozen=True)
 class WriteStep:
     """One named write query of a multi-step transaction, with its parameters."""
@@ -164,8 +209,15 @@ class Store:
         timeout: float,
         retry_time: float = 1.0,
         analyst_concurrency: int = 2,
+        analyst_result_bytes: int = ANALYST_RESULT_BYTES,
+        analyst_runaway_grace: float = 10.0,
     ) -> None:
         self.connection = connection
+        self.analyst_result_bytes = analyst_result_bytes
+        self.analyst_runaway_grace = analyst_runaway_grace
+        # Told the engine ids of an analyst query that runs on after `terminate query`
+        # (graph.db.supervisor.EngineSupervisor.restart_for_runaway, set by the API).
+        self.on_runaway: Callable[[list[str]], object] | None = None
         self.queries = queries
         self.timeout = timeout
         self.retry_time = retry_time
@@ -312,7 +364,9 @@ class Store:
         transaction as the read-only user, with the timeout; keep at most row_cap rows.
         Returns (columns, rows, truncated). The one place client Cypher text is executed.
         At most `analyst_concurrency` run at once (AnalystsBusy beyond); one that outlives
-        the timeout is stopped in the engine, not only abandoned (graph.db.dialect, note 4)."""
+        the timeout is stopped in the engine, not only abandoned (graph.db.dialect, note 4).
+        Sent once: an explicit transaction, which the driver never retries. An answer over
+        `analyst_result_bytes` of JSON is refused (ResultTooLarge) while it streams."""
         if not self._analyst_slots.acquire(blocking=False):
             raise AnalystsBusy(
                 "every slot for analysts' queries is taken; try again shortly",
@@ -321,22 +375,33 @@ class Store:
         marker = f"crimegraph-analyst-{secrets.token_hex(8)}"
         tagged = f"/* {marker} */\n{text}"
 
-        @unit_of_work(timeout=self.timeout, metadata={"query": "analyst"})
-        def work(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]], bool]:
-            result = tx.run(tagged, dict(params))
-            columns = list(result.keys())
-            rows: list[list[Any]] = []
-            for record in result:
-                if len(rows) == row_cap:
-                    result.consume()  # stop reading: the cap is reached
-                    return columns, rows, True
-                rows.append([to_python(value) for value in record.values()])
-            return columns, rows, False
+        budget = self.analyst_result_bytes
 
         def execute() -> tuple[list[str], list[list[Any]], bool]:
             try:
-                with self._session(self._read_driver, neo4j.READ_ACCESS) as session:
-                    return session.execute_read(work)
+                # An explicit transaction, never a managed one: the driver retries those on a
+                # lost connection, and would send an abandoned query again to an engine that
+                # was restarted to stop it. A dead connection is this request's 503.
+                with self._session(
+                    self._read_driver, neo4j.READ_ACCESS, fetch_size=ANALYST_FETCH_SIZE
+                ) as session:
+                    tx = session.begin_transaction(
+                        metadata={"query": "analyst"}, timeout=self.timeout
+                    )
+                    try:
+                        answer = _stream_rows(tx.run(tagged, dict(params)), row_cap, budget)
+                        # Nothing to commit for a read, but ArcadeDB checks the read-only
+                        # user's rights here: a write the guard missed fails at commit.
+                        tx.commit()
+                        return answer
+                    finally:
+                        if not tx.closed():
+                            # A rollback, which drops the rest of the result; on a connection
+                            # that died it fails too, and the error on its way says enough.
+                            with contextlib.suppress(
+                                neo4j_errors.Neo4jError, neo4j_errors.DriverError
+                            ):
+                                tx.close()
             except CrimegraphError:
                 raise
             except RecursionError:
@@ -383,16 +448,31 @@ class Store:
 
     def _stop_analyst_query(self, marker: str, future: concurrent.futures.Future[Any]) -> None:
         """Have the engine terminate an abandoned analyst query, again until its worker has
-        returned (a query still waiting for the engine's admission is not listed yet)."""
-        for _ in range(20):
-            if future.done():
-                return
+        returned (a query still waiting for the engine's admission is not listed yet). One
+        the engine still lists `analyst_runaway_grace` seconds after it was first told is
+        bound by one expression, which ArcadeDB cannot stop: it goes to `on_runaway` (the
+        API's engine supervisor, which may restart the engine) and is asked no more."""
+        told: float | None = None  # when the engine first listed it and was told to stop it
+        give_up = time.monotonic() + self.analyst_runaway_grace + 20.0
+        while not future.done() and time.monotonic() < give_up:
             try:
-                stopped = terminate_queries(self.connection, marker)
-                if stopped:
-                    log.warning("analyst query %s terminated at the timeout", ", ".join(stopped))
+                running = terminate_queries(self.connection, marker)
             except (OSError, ValueError) as exc:
                 log.warning("could not terminate an abandoned analyst query: %s", exc)
+                running = []
+            if running:
+                if told is None:
+                    told = time.monotonic()
+                    log.warning("analyst query %s terminated at the timeout", ", ".join(running))
+                elif time.monotonic() - told >= self.analyst_runaway_grace:
+                    log.error(
+                        "analyst query %s still runs %g s after it was terminated",
+                        ", ".join(running),
+                        self.analyst_runaway_grace,
+                    )
+                    if self.on_runaway is not None:
+                        self.on_runaway(running)
+                    return
             with contextlib.suppress(concurrent.futures.TimeoutError):
                 future.exception(timeout=1.0)
 
@@ -510,11 +590,15 @@ class Store:
                 raise
             raise translated from exc
 
-    def _session(self, driver: Driver, access_mode: str) -> neo4j.Session:
+    def _session(
+        self, driver: Driver, access_mode: str, fetch_size: int | None = None
+    ) -> neo4j.Session:
+        options: dict[str, Any] = {} if fetch_size is None else {"fetch_size": fetch_size}
         return driver.session(
             database=self.connection.database,
             default_access_mode=access_mode,
             bookmark_manager=self.bookmarks,
+            **options,
         )
 
     def _write(
