@@ -4,6 +4,7 @@ graph/cli/) and runs the one asked for, with the documented exit codes."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -90,8 +91,8 @@ def _run(args: argparse.Namespace) -> int:
 def _quiet_broken_pipe() -> int:
     """The reader of standard output went away (`crimegraph ... | head`): stop without a
     traceback, and keep Python's flush at exit from failing again on the closed pipe."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):  # a stdout without a file (a test's)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return BROKEN_PIPE
 
 
