@@ -45,7 +45,7 @@ def exit_code(error: CrimegraphError) -> int:
     """The exit code of an error, from its place under graph.core.errors."""
     if isinstance(error, NotFound):
         return NOT_FOUND
-    if isinstance(error, _REFUSED) or error.status in (401, 403):
+    if isinstance(error, _REFUSED) or error.status in (401, 403, 409):  # 409: RestoreRefused
         return REFUSED
     return USAGE if error.status < 500 else FAILURE
 
