@@ -479,7 +479,7 @@ def test_auth_disabled_on_a_non_loopback_host_is_refused_at_start(
             "PATH": "/usr/bin:/bin",
         },
     )
-    assert result.returncode == 2 and "CRIMEGRAPH_AUTH=disabled" in result.stderr
+    assert result.returncode == 4 and "CRIMEGRAPH_AUTH=disabled" in result.stderr  # refused
     assert not (tmp_path / "engine.json").exists(), "nothing was started"
     # On loopback it runs, every request as the local admin, and says so in the log.
     local = secure.model_copy(update={"auth": "disabled", "host": "127.0.0.1"})

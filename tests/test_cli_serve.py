@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from graph.cli.main import _check_port_free
+from graph.cli.serve import check_port_free
 from graph.core.errors import InvalidInput
 
 
@@ -17,7 +17,7 @@ def test_a_port_in_use_is_refused_before_anything_starts() -> None:
         listener.listen()
         port = listener.getsockname()[1]
         with pytest.raises(InvalidInput, match="is crimegraph already serving"):
-            _check_port_free("127.0.0.1", port)
+            check_port_free("127.0.0.1", port)
 
 
 def test_a_port_a_stopped_server_left_in_time_wait_is_free() -> None:
@@ -30,4 +30,4 @@ def test_a_port_a_stopped_server_left_in_time_wait_is_free() -> None:
         served, _ = listener.accept()
         served.close()  # the server closes first: its end of the connection waits (TIME_WAIT)
         client.close()
-    _check_port_free("127.0.0.1", port)  # as `crimegraph serve` restarted at once
+    check_port_free("127.0.0.1", port)  # as `crimegraph serve` restarted at once

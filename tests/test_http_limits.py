@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from graph.cli.main import server_config
+from graph.cli.serve import server_config
 from graph.core.settings import Settings
 from graph.db.engine import EngineHandle
 from graph.db.store import Store

@@ -471,7 +471,7 @@ def test_the_cli_ingests_and_reviews(
     ]
     assert main(accepted) == 0
     assert "created location-barcelona-" in capsys.readouterr().out
-    assert main(["review", "reject", candidate]) == 2
+    assert main(["review", "reject", candidate]) == 4  # refused: already decided
     assert "already accepted by cli:" in capsys.readouterr().err
     assert main(["review", "list", "--status", "accepted"]) == 0
     assert "Barcelona" in capsys.readouterr().out

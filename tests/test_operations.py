@@ -225,7 +225,7 @@ def test_backup_while_serving_and_restore_into_a_stopped_then_a_running_engine(
             monkeypatch.setenv("CRIMEGRAPH_ENGINE_HEAP", "256m")
             err = io.StringIO()
             with redirect_stderr(err):
-                assert main(["restore", str(made.path)]) == 2
+                assert main(["restore", str(made.path)]) == 4  # refused
             assert "--force" in err.getvalue()
             assert restored.run("canonical_dump") == kept, "a refused restore changed the data"
 

@@ -373,7 +373,7 @@ def test_the_command_line_decides_undoes_and_lists(
     assert json.loads(capsys.readouterr().out)["merged_into"]["id"] == AMRA
     assert cli.main(["resolve", "undo", decision_id]) == 0
     assert "(undone)" in capsys.readouterr().out
-    assert cli.main(["resolve", "undo", decision_id]) == 2
+    assert cli.main(["resolve", "undo", decision_id]) == 4  # refused: nothing to undo
     assert "already undone" in capsys.readouterr().err
     assert cli.main(["contradictions"]) == 0
     assert "dates_cannot_be_reconciled" in capsys.readouterr().out

@@ -196,6 +196,7 @@ def test_the_seed_command_prints_totals_and_leaves_counts_unchanged_on_rerun(
     engine: object,
     settings: Settings,
     store: Store,
+    model: Model,
 ) -> None:
     env = {"CRIMEGRAPH_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
     if settings.neo4j_uri:
@@ -212,5 +213,9 @@ def test_the_seed_command_prints_totals_and_leaves_counts_unchanged_on_rerun(
         )
         outputs.append(result.stdout)
     nodes, relationships = totals(store)
-    assert outputs[0] == outputs[1] == f"{nodes} nodes\n{relationships} relationships\n"
+    loaded, total = outputs[0].splitlines()
+    assert outputs[0] == outputs[1]
+    assert total == f"database totals: {nodes} nodes, {relationships} relationships"
+    rows = build_rows(model, SEED / "data", SEED / "documents")
+    assert loaded == f"loaded: {len(rows.nodes)} nodes, {len(rows.relationships)} relationships"
     assert nodes > 50 and relationships > 100

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import getpass
 import hashlib
 import hmac
 import ipaddress
@@ -89,6 +90,16 @@ class Role(enum.Enum):
 
 
 _RANKS = {role: rank for rank, role in enumerate(Role)}
+
+
+def local_user() -> str:
+    """Who acts from this machine's command line, as recorded on what a command writes
+    (`created_by`, `decided_by`, `imported_by`, ...): `cli:` and the local account, never a
+    name typed on the command line (the API records the key instead, Principal.actor)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a container, say)
+        return "cli"
 
 
 @dataclass(frozen=True)

@@ -360,3 +360,21 @@ def generated_files(model: Model, repo_root: Path) -> dict[Path, str]:
             for rel_type in model.relationship_types
         },
     }
+
+
+def stale_files(model: Model, repo_root: Path) -> list[Path]:
+    """The generated files missing or differing from what the model gives them."""
+    return [
+        path
+        for path, text in generated_files(model, repo_root).items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+
+
+def write_generated(model: Model, repo_root: Path) -> list[Path]:
+    """Write every generated file; the paths written."""
+    files = generated_files(model, repo_root)
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(files)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import getpass
 import hashlib
 import io
 import json
@@ -44,6 +43,7 @@ from followthemoney import model as ftm_model
 from followthemoney.schema import Schema
 
 from graph.access import visibility
+from graph.access.auth import local_user
 from graph.core.errors import Conflict, ConstraintViolation, InvalidInput, NotFound, SeedDataError
 from graph.core.settings import Settings
 from graph.core.text import search_text, stable_id
@@ -1812,7 +1812,7 @@ def run_import(
     """Import a file as one batch: read, validate in full, write all or nothing.
 
     The same file (and options) imported again writes nothing and returns the stored
-    Dataset with created=False. `imported_by` defaults to the OS user."""
+    Dataset with created=False. `imported_by` defaults to the local user (`cli:USER`)."""
     started = time.monotonic()
     options = (options or ImportOptions()).checked()
     if isinstance(source, Path):
@@ -1846,7 +1846,7 @@ def run_import(
             "relationships": plan.relationships,
             "new_nodes": len(plan.new_nodes),
             "new_relationships": len(plan.new_relationships),
-            "imported_by": imported_by or _os_user(),
+            "imported_by": imported_by or local_user(),
             "imported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "options": options.key() or "{}",
         }
@@ -1877,13 +1877,6 @@ def run_import(
             "total": round(finished - started, 3),
         },
     )
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container, say)
-        return "unknown"
 
 
 # --- export ------------------------------------------------------------------------------
