@@ -14,7 +14,6 @@ from importlib import resources
 from typing import Any
 
 import jsonschema_rs
-import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx import Response
