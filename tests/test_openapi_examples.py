@@ -221,7 +221,9 @@ def success_example(operation: dict[str, Any]) -> tuple[str, str, Any] | None:
 def route_for(client: TestClient, key: str) -> APIRoute:
     method, path = key.split(" ", 1)
     for original, route in _api_routes(client.app):  # type: ignore[arg-type]
-        if (getattr(route, "path", None) or original.path) == path and method in original.methods:
+        if (getattr(route, "path", None) or original.path) == path and method in (
+            original.methods or ()
+        ):
             return original
     raise AssertionError(f"no route for {key}")
 
