@@ -283,7 +283,7 @@ def pages_table(document: dict[str, Any]) -> str:
         if "limit" not in params:
             continue
         bounds = params["limit"]["schema"]
-        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]  # type: ignore[index]
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
         if "$ref" in answer:
             properties = schemas[answer["$ref"].rsplit("/", 1)[1]]["properties"]
             lists = ", ".join(f"`{k}`" for k, v in properties.items() if v.get("type") == "array")
