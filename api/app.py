@@ -23,6 +23,7 @@ from api.deps import (
     StoreDep,
 )
 from api.errors import install_error_handlers
+from api.examples import add_response_examples
 from api.security import (
     PUBLIC_ROUTE,
     SECURITY_RESPONSES,
@@ -351,4 +352,5 @@ def create_app(
         return GraphTotals.model_validate(store.run("graph_totals")[0])
 
     add_security_to_openapi(app)
+    add_response_examples(app)  # last: it fills in the document the others built
     return app

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
 import re
 import threading
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, WithJsonSchema
 
 from api.errors import ErrorResponse
@@ -110,6 +114,75 @@ def relationship_types(
     chosen = types or [t for t in model.relationship_types if t not in NOT_A_LINK_BY_DEFAULT]
     excluded = set(exclude or ())
     return tuple(t for t in chosen if t not in excluded)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: every list that can be cut answers with a `next_cursor` that continues it.
+
+# An opaque page token: only a value a list returned is valid (422 otherwise).
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+={0,2}$"
+# The furthest a cursor may reach into one list: a page of a neighbourhood or a timeline is
+# computed with everything before it, so this bounds the work of one request.
+MAX_CURSOR_OFFSET = 100_000
+
+T = TypeVar("T")
+
+CursorParam = Annotated[
+    str | None,
+    Query(
+        pattern=CURSOR_PATTERN,
+        max_length=200,
+        description="next_cursor of the previous page of the same question (opaque)",
+    ),
+]
+
+
+def cursor_key(*question: object) -> str:
+    """What a cursor is bound to: the route's own parameters, all but `limit` and `cursor`
+    (so a client may change the page size between pages)."""
+    return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode()).hexdigest()[
+        :12
+    ]
+
+
+class Page:
+    """One page of a list: where it starts (from the cursor) and how long it is."""
+
+    def __init__(self, cursor: str | None, key: str, limit: int, what: str = "question") -> None:
+        self.key = key
+        self.limit = limit
+        self.offset = _decode_cursor(cursor, key, what) if cursor else 0
+
+    @property
+    def end(self) -> int:
+        """How many items the list needs to hold for this page to be cut from it."""
+        return self.offset + self.limit
+
+    def next_cursor(self, more: bool) -> str | None:
+        """The cursor of the next page, or None when this page is the last."""
+        if not more or self.end > MAX_CURSOR_OFFSET:
+            return None
+        return base64.urlsafe_b64encode(
+            json.dumps({"o": self.end, "k": self.key}).encode()
+        ).decode()
+
+    def cut(self, items: list[T]) -> tuple[list[T], str | None]:
+        """This page of a list that holds every item up to the page's end (or more)."""
+        return items[self.offset : self.end], self.next_cursor(len(items) > self.end)
+
+
+def _decode_cursor(cursor: str, key: str, what: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        offset = int(data["o"])
+        if data["k"] != key or not 0 <= offset <= MAX_CURSOR_OFFSET:
+            raise ValueError
+        return offset
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidInput(
+            f"cursor is not one this {what} returned",
+            details=[{"field": "query.cursor", "message": f"use next_cursor from the same {what}"}],
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------

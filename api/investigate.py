@@ -6,10 +6,7 @@ Every route runs named queries from cypher/queries through graph.*, nothing else
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
+from dataclasses import astuple
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -18,11 +15,14 @@ from api.deps import (
     INVALID,
     NOT_FOUND,
     UNAVAILABLE,
+    CursorParam,
     LabelName,
     ModelDep,
+    Page,
     PartialDateParam,
     RelationshipTypeName,
     StoreDep,
+    cursor_key,
     relationship_types,
 )
 from api.models import (
@@ -78,8 +78,11 @@ router = APIRouter(prefix="/api/v1", tags=["investigate"])
 ERRORS = {**INVALID, **NOT_FOUND, **UNAVAILABLE}
 IncidentType = Literal["Attack", "Escape", "Arrest", "Seizure", "Operation"]
 INCIDENT_LABELS: tuple[str, ...] = get_args(IncidentType)
-# An opaque page token: only a value a search returned is valid (422 otherwise).
-CURSOR_PATTERN = "^[A-Za-z0-9_-]+={0,2}$"
+# Shortest paths enumerated per question; pages are cut from these, so every page of one
+# question sees the same list.
+PATHS_CAP = 1000
+# Incidents a coordination analysis reads: the whole timeline, as far as this reaches.
+TIMELINE_CAP = 1_000_000
 
 
 async def grade_filter(
@@ -123,6 +126,9 @@ async def link_filter(
 
 
 GradeDep = Annotated[LinkFilter, Depends(grade_filter)]
+ConnectionLimit = Annotated[
+    int, Query(ge=1, le=1000, description="at most this many connections per page")
+]
 FilterDep = Annotated[LinkFilter, Depends(link_filter)]
 EntityId = Annotated[
     str,
@@ -142,78 +148,53 @@ def _evidence(row: Row) -> Evidence:
     )
 
 
-def _cursor_key(q: str, label: str) -> str:
-    return hashlib.sha256(f"{q}\x1f{label}".encode()).hexdigest()[:12]
-
-
-def _decode_cursor(cursor: str, key: str) -> int:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        offset = int(data["o"])
-        if data["k"] != key or offset < 0:
-            raise ValueError
-        return offset
-    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise InvalidInput(
-            "cursor is not one this search returned",
-            details=[{"field": "query.cursor", "message": "use next_cursor from the same search"}],
-        ) from None
-
-
 @router.get(
     "/entities",
     dependencies=VIEWER,
     response_model=SearchPage,
     responses=ERRORS,
-    summary="Find entities by name or alias",
+    summary="Find entities by name or alias, or list those with a label",
 )
 def search_entities(
     store: StoreDep,
     model: ModelDep,
     q: Annotated[
-        str,
+        str | None,
         Query(
             min_length=1,
             max_length=200,
             # What the search can match: folding keeps only letters a-z and digits.
             pattern="[A-Za-z0-9]",
             description="a name, alias or part of one, with at least one letter A-Z or digit; "
-            "accents, case and one typo per word are forgiven",
+            "accents, case and one typo per word are forgiven. Without it, every entity "
+            "with `label` is listed, by name",
             examples=["the fly"],
         ),
-    ],
+    ] = None,
     label: Annotated[
         LabelName, Query(description="only entities with this label", examples=["Person"])
     ] = "Entity",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[
-        str | None,
-        Query(
-            pattern=CURSOR_PATTERN,
-            max_length=200,
-            description="next_cursor of the previous page of the same search (opaque)",
-        ),
-    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="at most this many per page")] = 20,
+    cursor: CursorParam = None,
 ) -> SearchPage:
     """Search names and aliases ("la sante", "Amra", "the fly", "oportick"), ranked: an exact
     name or alias first, then the name closest to the whole query, then the fulltext score.
-    Pages of `limit`, with a cursor."""
+    Without `q`, the entities with `label` by name (`score` null). Pages of `limit`, with a
+    cursor."""
     if label not in model.spec.nodes:
         raise InvalidInput(
             f"unknown label {label!r}",
             details=[{"field": "query.label", "message": f"one of {', '.join(model.spec.nodes)}"}],
         )
-    key = _cursor_key(q, label)
-    offset = _decode_cursor(cursor, key) if cursor else 0
-    rows = search(store, q, label)
-    page = rows[offset : offset + limit]
-    audit.note_result_items(len(page))
-    more = offset + limit < len(rows)
-    next_cursor = (
-        base64.urlsafe_b64encode(json.dumps({"o": offset + limit, "k": key}).encode()).decode()
-        if more
-        else None
-    )
+    page = Page(cursor, cursor_key("entities", q, label), limit, "search")
+    if q is None:
+        rows = store.run(
+            "entities_by_label", {"label": label, "skip": page.offset, "limit": limit + 1}
+        )
+        items, next_cursor = rows[:limit], page.next_cursor(len(rows) > limit)
+    else:
+        items, next_cursor = page.cut(search(store, q, label))
+    audit.note_result_items(len(items))
     return SearchPage(
         items=[
             SearchHit(
@@ -222,9 +203,9 @@ def search_entities(
                 aliases=r.get("aliases") or [],
                 labels=sorted(r["labels"]),
                 description=r.get("description"),
-                score=float(r["score"]),
+                score=float(r["score"]) if "score" in r else None,
             )
-            for r in page
+            for r in items
         ],
         next_cursor=next_cursor,
     )
@@ -293,21 +274,39 @@ def get_neighbors(
         Query(description="leave out events dated after this (undated ones are kept)"),
     ] = None,
     limit: Annotated[
-        int, Query(ge=1, le=2000, description="at most this many links; `truncated` says if it cut")
+        int,
+        Query(
+            ge=1,
+            le=2000,
+            description="at most this many links per page; `truncated` says if it cut, and "
+            "`next_cursor` continues",
+        ),
     ] = 200,
+    cursor: CursorParam = None,
 ) -> Neighbourhood:
     """Entities within `depth` hops and the links between them. Events whose date lies
-    outside since..until are not entered (a month-precision date counts as the whole month)."""
+    outside since..until are not entered (a month-precision date counts as the whole month).
+    Pages of `limit` links, nearest first; each page's `nodes` are the entities it brings
+    (the start on the first page, then the ends of its links no earlier page gave), so the
+    pages together hold every link and every entity once."""
     dated = flt.dated(since, until)
-    sub = neighbourhood(store, entity_id, depth, dated, limit)
+    page = Page(cursor, cursor_key("neighbors", entity_id, depth, astuple(dated)), limit)
+    sub = neighbourhood(store, entity_id, depth, dated, page.end)
     start = next(n for n in sub.nodes if n.id == entity_id)
-    audit.note_result_items(len(sub.nodes) + len(sub.links))
+    earlier, links = sub.links[: page.offset], sub.links[page.offset :]
+    given = {entity_id} | {i for link in earlier for i in (link.from_id, link.to_id)}
+    brought = {i for link in links for i in (link.from_id, link.to_id)} - given
+    if not page.offset:
+        brought.add(entity_id)
+    nodes = [n for n in sub.nodes if n.id in brought]
+    audit.note_result_items(len(nodes) + len(links))
     return Neighbourhood(
         start=EntitySummary.of(start),
         depth=depth,
-        nodes=[EntitySummary.of(n) for n in sub.nodes],
-        links=[LinkModel.of(link) for link in sub.links],
+        nodes=[EntitySummary.of(n) for n in nodes],
+        links=[LinkModel.of(link) for link in links],
         truncated=sub.truncated,
+        next_cursor=page.next_cursor(sub.truncated),
     )
 
 
@@ -337,17 +336,30 @@ def _connection(c: Connection) -> NetworkFacilityConnection:
 def network_facilities(
     store: StoreDep,
     flt: FilterDep,
-    network_id: Annotated[str, Path(description="a CriminalNetwork id")],
+    network_id: Annotated[
+        str,
+        Path(
+            description="a CriminalNetwork id",
+            examples=["criminalnetwork-organized-crime-networks-d2d233f5"],
+        ),
+    ],
+    limit: ConnectionLimit = 100,
+    cursor: CursorParam = None,
 ) -> NetworkFacilities:
     """Each facility with every kind of connection (an attack attributed to the network, an
     attack in a wave attributed to it, a member detained there, a member in an incident
     there, contraband from its supplier seized there), the shortest evidence path, and the
     sources; ranked by the number of independent sources."""
+    page = Page(cursor, cursor_key("network_facilities", network_id, astuple(flt)), limit)
     network = require_entity(store, network_id, "CriminalNetwork")
-    connections = network_facility_connections(store, flt, network_id=network_id)
+    connections, next_cursor = page.cut(
+        network_facility_connections(store, flt, network_id=network_id)
+    )
     audit.note_result_items(len(connections))
     return NetworkFacilities(
-        network=EntitySummary.of(network), facilities=[_connection(c) for c in connections]
+        network=EntitySummary.of(network),
+        facilities=[_connection(c) for c in connections],
+        next_cursor=next_cursor,
     )
 
 
@@ -361,13 +373,23 @@ def network_facilities(
 def facility_networks(
     store: StoreDep,
     flt: FilterDep,
-    facility_id: Annotated[str, Path(description="a Facility id")],
+    facility_id: Annotated[
+        str, Path(description="a Facility id", examples=["facility-la-sante-prison-c278fec2"])
+    ],
+    limit: ConnectionLimit = 100,
+    cursor: CursorParam = None,
 ) -> FacilityNetworks:
+    """The networks, ranked and explained as /networks/{id}/facilities ranks facilities."""
+    page = Page(cursor, cursor_key("facility_networks", facility_id, astuple(flt)), limit)
     facility = require_entity(store, facility_id, "Facility")
-    connections = network_facility_connections(store, flt, facility_id=facility_id)
+    connections, next_cursor = page.cut(
+        network_facility_connections(store, flt, facility_id=facility_id)
+    )
     audit.note_result_items(len(connections))
     return FacilityNetworks(
-        facility=EntitySummary.of(facility), networks=[_connection(c) for c in connections]
+        facility=EntitySummary.of(facility),
+        networks=[_connection(c) for c in connections],
+        next_cursor=next_cursor,
     )
 
 
@@ -386,16 +408,21 @@ def paths(
     ],
     to_id: Annotated[str, Query(alias="to", min_length=1, description="entity id where paths end")],
     max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
+    limit: Annotated[int, Query(ge=1, le=100, description="at most this many paths per page")] = 10,
+    cursor: CursorParam = None,
 ) -> PathsResult:
-    """All shortest paths (up to 10) within `max_hops`, following only links that pass the
-    filters on every hop. 404 when none exists."""
-    found = shortest_paths(store, from_id, to_id, max_hops, flt)
-    audit.note_result_items(len(found))
+    """All shortest paths within `max_hops` (up to 1,000, in pages of `limit`), following
+    only links that pass the filters on every hop. 404 when none exists."""
+    page = Page(cursor, cursor_key("paths", from_id, to_id, max_hops, astuple(flt)), limit)
+    found = shortest_paths(store, from_id, to_id, max_hops, flt, PATHS_CAP)
+    shown, next_cursor = page.cut(found)
+    audit.note_result_items(len(shown))
     return PathsResult(
         from_entity=EntitySummary.of(found[0].nodes[0]),
         to_entity=EntitySummary.of(found[0].nodes[-1]),
         length=found[0].length,
-        paths=[PathModel.of(p) for p in found],
+        paths=[PathModel.of(p) for p in shown],
+        next_cursor=next_cursor,
     )
 
 
@@ -420,7 +447,13 @@ def _incident(row: Row) -> Incident:
 
 
 def _incident_rows(
-    store: StoreDep, flt: LinkFilter, labels: list[str], facility: str = "", network: str = ""
+    store: StoreDep,
+    flt: LinkFilter,
+    labels: list[str],
+    facility: str = "",
+    network: str = "",
+    skip: int = 0,
+    limit: int = TIMELINE_CAP,
 ) -> list[Row]:
     return store.run(
         "incidents",
@@ -431,6 +464,8 @@ def _incident_rows(
             "facility_id": facility,
             "network_id": network,
             **flt.grading_params(),
+            "skip": skip,
+            "limit": limit,
         },
     )
 
@@ -462,18 +497,35 @@ def incidents(
         str | None, Query(description="only incidents attributed to this network id")
     ] = None,
     type: Annotated[IncidentType | None, Query(description="only incidents of this type")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="at most this many incidents per page")
+    ] = 100,
+    cursor: CursorParam = None,
 ) -> Timeline:
     """Incidents by date (undated last). A month-precision date is shown as a month and
-    overlaps any range that touches the month; with a range, undated incidents are left out."""
+    overlaps any range that touches the month; with a range, undated incidents are left out.
+    Pages of `limit`, with a cursor."""
+    dated = flt.dated(since, until, fields=("from", "to"))
+    page = Page(cursor, cursor_key("incidents", facility, network, type, astuple(dated)), limit)
     for entity_id, label in ((facility, "Facility"), (network, "Organization")):
         if entity_id:
             require_entity(store, entity_id, label)
-    dated = flt.dated(since, until, fields=("from", "to"))
     rows = _incident_rows(
-        store, dated, [type] if type else list(INCIDENT_LABELS), facility or "", network or ""
+        store,
+        dated,
+        [type] if type else list(INCIDENT_LABELS),
+        facility or "",
+        network or "",
+        page.offset,
+        limit + 1,  # one more says whether a next page exists
     )
-    audit.note_result_items(len(rows))
-    return Timeline(count=len(rows), incidents=[_incident(r) for r in rows])
+    shown = rows[:limit]
+    audit.note_result_items(len(shown))
+    return Timeline(
+        count=len(shown),
+        incidents=[_incident(r) for r in shown],
+        next_cursor=page.next_cursor(len(rows) > limit),
+    )
 
 
 @router.get(
@@ -500,10 +552,14 @@ def get_key_players(
             description="rank only entities with this label, e.g. Person (centrality is still computed on the whole subgraph)"
         ),
     ] = "Entity",
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    limit: Annotated[
+        int, Query(ge=1, le=100, description="at most this many players per page")
+    ] = 10,
+    cursor: CursorParam = None,
 ) -> KeyPlayersModel:
     """Who holds the graph together: entities ranked by betweenness, then degree. The
-    response names the method and the subgraph it ran on."""
+    response names the method and the subgraph it ran on. Pages of `limit`, with a cursor."""
+    page = Page(cursor, cursor_key("key_players", scope, label, astuple(flt)), limit)
     if label not in model.spec.nodes:
         raise InvalidInput(
             f"unknown label {label!r}",
@@ -511,7 +567,8 @@ def get_key_players(
         )
     if scope:
         require_entity(store, scope)
-    result = key_players(store, flt, scope, limit, label)
+    result = key_players(store, flt, scope, page.end + 1, label)
+    players, next_cursor = page.cut(result.players)
     return KeyPlayersModel(
         method=result.method,
         scope=result.scope,
@@ -525,8 +582,9 @@ def get_key_players(
                 degree_centrality=p.degree_centrality,
                 betweenness=p.betweenness,
             )
-            for p in result.players
+            for p in players
         ],
+        next_cursor=next_cursor,
     )
 
 
@@ -545,13 +603,21 @@ def get_coordinated_incidents(
         int, Query(ge=1, le=365, description="longest span of a group, in days")
     ] = 14,
     min_incidents: Annotated[int, Query(ge=2, le=100)] = 2,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="at most this many groups per page")
+    ] = 100,
+    cursor: CursorParam = None,
 ) -> CoordinatedIncidentsModel:
     """The "simultaneous disturbances" pattern: groups of incidents at two or more facilities
-    within `window_days` that are attributed to the same network or reported together."""
+    within `window_days` that are attributed to the same network or reported together.
+    Pages of `limit` groups, with a cursor."""
+    page = Page(cursor, cursor_key("coordinated", window_days, min_incidents, astuple(flt)), limit)
     rows = _incident_rows(store, flt, list(INCIDENT_LABELS))
     source_ids = sorted({s for r in rows for s in r.get("source_ids") or []})
     names = {ref.id: ref.name for ref in entities(store, source_ids).values()}
     result = coordinated_incidents(rows, names, window_days, min_incidents)
+    groups, next_cursor = page.cut(result.groups)
+    audit.note_result_items(len(groups))
     return CoordinatedIncidentsModel(
         method=result.method,
         skipped_without_day=result.skipped_without_day,
@@ -564,8 +630,9 @@ def get_coordinated_incidents(
                 facilities=[EntityLite(**f) for f in g.facilities],
                 incidents=[_incident(r) for r in g.incidents],
             )
-            for g in result.groups
+            for g in groups
         ],
+        next_cursor=next_cursor,
     )
 
 

@@ -84,14 +84,19 @@ class SearchHit(BaseModel):
     aliases: list[str]
     labels: list[str]
     description: str | None
-    score: float = Field(description="the fulltext index's relevance score")
+    score: float | None = Field(
+        description="the fulltext index's relevance score; null when listing without `q`"
+    )
+
+
+NEXT_CURSOR = (
+    "pass as `cursor`, with the same other parameters, for the next page; null on the last"
+)
 
 
 class SearchPage(BaseModel):
     items: list[SearchHit]
-    next_cursor: str | None = Field(
-        description="pass as `cursor` for the next page; null on the last"
-    )
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class Provenance(BaseModel):
@@ -129,9 +134,13 @@ class EntityDetail(BaseModel):
 class Neighbourhood(BaseModel):
     start: EntitySummary
     depth: int
-    nodes: list[EntitySummary]
+    nodes: list[EntitySummary] = Field(
+        description="the entities this page brings: the start (first page), then the ends "
+        "of its links that no earlier page gave"
+    )
     links: list[LinkModel]
-    truncated: bool = Field(description="true when `limit` cut the neighbourhood")
+    truncated: bool = Field(description="true when `limit` cut the neighbourhood: more pages")
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class ConnectionKind(BaseModel):
@@ -155,18 +164,21 @@ class NetworkFacilityConnection(BaseModel):
 class NetworkFacilities(BaseModel):
     network: EntitySummary
     facilities: list[NetworkFacilityConnection]
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class FacilityNetworks(BaseModel):
     facility: EntitySummary
     networks: list[NetworkFacilityConnection]
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class PathsResult(BaseModel):
     from_entity: EntitySummary
     to_entity: EntitySummary
     length: int
-    paths: list[PathModel] = Field(description="all shortest paths (up to 10)")
+    paths: list[PathModel] = Field(description="shortest paths, ordered by their link ids")
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class EntityLite(BaseModel):
@@ -197,8 +209,9 @@ class Incident(BaseModel):
 
 
 class Timeline(BaseModel):
-    count: int
+    count: int = Field(description="incidents on this page")
     incidents: list[Incident] = Field(description="by date; undated incidents last")
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class KeyPlayerModel(BaseModel):
@@ -213,8 +226,9 @@ class KeyPlayersModel(BaseModel):
     scope: str
     nodes: int
     links: int
-    truncated: bool
+    truncated: bool = Field(description="true when the subgraph was cut at its link cap")
     players: list[KeyPlayerModel]
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class SharedByModel(BaseModel):
@@ -238,6 +252,7 @@ class CoordinatedIncidentsModel(BaseModel):
         description="incidents not dated to the day, left out of windows"
     )
     groups: list[CoordinatedGroupModel]
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class SourceDocument(BaseModel):

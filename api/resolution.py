@@ -8,7 +8,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, Field
 
-from api.deps import INVALID, NOT_FOUND, UNAVAILABLE, ModelDep, StoreDep
+from api.deps import (
+    INVALID,
+    NOT_FOUND,
+    UNAVAILABLE,
+    CursorParam,
+    ModelDep,
+    Page,
+    StoreDep,
+    cursor_key,
+)
 from api.errors import ErrorResponse
 from api.security import ANALYST, VIEWER, AnalystDep
 from graph.growth import contradictions, resolution
@@ -176,6 +185,13 @@ class ContradictionModel(BaseModel):
     claims: list[ClaimModel] = Field(description="both claims, each with quotes and sources")
 
 
+class ContradictionPage(BaseModel):
+    items: list[ContradictionModel]
+    next_cursor: str | None = Field(
+        description="pass as `cursor`, with the same `kind`, for the next page; null on the last"
+    )
+
+
 # --- routes -----------------------------------------------------------------------------
 
 
@@ -304,7 +320,7 @@ def why_entity(
 @router.get(
     "/contradictions",
     dependencies=VIEWER,
-    response_model=list[ContradictionModel],
+    response_model=ContradictionPage,
     responses=READ_ERRORS,
     tags=["investigate"],
     summary="Where sources disagree about one event (dates, statuses)",
@@ -316,12 +332,17 @@ def list_contradictions(
         Literal["dates_disagree", "dates_cannot_be_reconciled", "statuses_disagree"] | None,
         Query(description="only this kind"),
     ] = None,
-) -> list[ContradictionModel]:
+    limit: Annotated[int, Query(ge=1, le=1000, description="at most this many per page")] = 100,
+    cursor: CursorParam = None,
+) -> ContradictionPage:
     """For one event whose own date and its parts' dates disagree, two events judged the
     same (as they were before the merge) or unsure, and open duplicate candidates among
-    events: both claims, each with its value, event, quotes and source documents."""
-    return [
-        ContradictionModel.model_validate(c)
-        for c in contradictions.find(store, model)
-        if kind is None or c["kind"] == kind
-    ]
+    events: both claims, each with its value, event, quotes and source documents. Pages of
+    `limit`, with a cursor."""
+    page = Page(cursor, cursor_key("contradictions", kind), limit)
+    items, next_cursor = page.cut(
+        [c for c in contradictions.find(store, model) if kind is None or c["kind"] == kind]
+    )
+    return ContradictionPage(
+        items=[ContradictionModel.model_validate(c) for c in items], next_cursor=next_cursor
+    )

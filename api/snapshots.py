@@ -99,7 +99,28 @@ def run_query_as_graph(
         str, Path(description="a read query of cypher/queries", examples=["entity_links"])
     ],
     params: Annotated[
-        dict[str, Any], Body(examples=[{"id": "person-mohamed-amra-2da800b3", "limit": 100}])
+        dict[str, Any],
+        Body(
+            description="the query's parameters by name, a JSON object: those its header "
+            "declares (GET /api/v1/queries/{name} lists them, typed, with an example); `{}` "
+            "for a query without any. Unknown or mistyped ones are a 422",
+            openapi_examples={
+                "entity_links": {
+                    "summary": "POST /api/v1/queries/entity_links/graph",
+                    "value": {"id": "person-mohamed-amra-2da800b3", "limit": 100},
+                },
+                "network_facility_links": {
+                    "summary": "POST /api/v1/queries/network_facility_links/graph",
+                    "value": {
+                        "network_id": "criminalnetwork-organized-crime-networks-d2d233f5",
+                        "facility_id": "",
+                        "min_confidence": 0,
+                        "max_reliability": "F",
+                        "max_credibility": 6,
+                    },
+                },
+            },
+        ),
     ],
 ) -> QueryGraph:
     """The same named query an analyst pastes into the Neo4j Browser, for /explore and other

@@ -312,7 +312,7 @@ def test_the_seed_attack_dates_are_a_contradiction_with_both_claims(
     client: TestClient, seeded_store: Store
 ) -> None:
     docs = document_ids(seeded_store)
-    found = client.get("/api/v1/contradictions").json()
+    found = client.get("/api/v1/contradictions").json()["items"]
     (attacks,) = [c for c in found if {x["event_id"] for x in c["claims"]} == {WAVE, SERIES}]
     assert attacks["kind"] == "dates_cannot_be_reconciled"
     assert "cannot be reconciled" in attacks["message"] and "Last month" in attacks["message"]
@@ -329,12 +329,12 @@ def test_the_seed_attack_dates_are_a_contradiction_with_both_claims(
     assert series["quotes"][0].startswith("Last month, a series of coordinated attacks")
     assert [s["id"] for s in series["sources"]] == [docs["004"]]
     assert all(s["title"] for c in attacks["claims"] for s in c["sources"])
-    only = client.get("/api/v1/contradictions", params={"kind": "dates_disagree"}).json()
+    only = client.get("/api/v1/contradictions", params={"kind": "dates_disagree"}).json()["items"]
     assert all(c["kind"] == "dates_disagree" for c in only)
 
     # Judged the same, the two are compared as they were before the merge.
     decision = decide(client, WAVE, SERIES, "same").json()
-    merged = [c for c in client.get("/api/v1/contradictions").json() if c["decision_id"]]
+    merged = [c for c in client.get("/api/v1/contradictions").json()["items"] if c["decision_id"]]
     assert [(c["decision_id"], c["kind"]) for c in merged] == [
         (decision["id"], "dates_cannot_be_reconciled")
     ]

@@ -9,6 +9,8 @@
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
 // param max_credibility: INTEGER = 6
+// param skip: INTEGER = 0
+// param limit: INTEGER = 100
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []
 // $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance
@@ -17,6 +19,7 @@
 // tests whether the periods overlap: "2024-04" lies within from "2024-04-10", and
 // "2024-04-12" within to "2024-04". Undated events appear only when no bound is given.
 // An event an analyst merged into another appears once, as the one it joined.
+// Ordered to the id, so that the pages of one timeline ($skip, $limit) never overlap.
 MATCH (e:Event)
 WHERE any(label IN labels(e) WHERE label IN $labels)
   AND e.merged_into IS NULL
@@ -45,4 +48,6 @@ RETURN e.id AS id, e.name AS name, labels(e) AS labels, e.date AS date,
        e.date_precision AS date_precision, e.date_text AS date_text, e.event_type AS event_type,
        e.status AS status, e.source_ids AS source_ids, e.quote AS quote, e.confidence AS confidence,
        e.reliability AS reliability, e.credibility AS credibility, facilities, networks
-ORDER BY e.date IS NULL, e.date, e.name
+ORDER BY e.date IS NULL, e.date, e.name, e.id
+SKIP $skip
+LIMIT $limit
