@@ -30,7 +30,15 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from api.deps import ModelDep
 from api.security import PUBLIC_ROUTE, VIEWER
 from graph.errors import NotFound
-from graph.render import CREDIBILITY, FALLBACK_STYLE, RELIABILITY, STYLES
+from graph.palette import (
+    FALLBACK_STYLE,
+    LINK_COLOUR,
+    LINK_CONTRADICTED_COLOUR,
+    LOW_CONFIDENCE,
+    STYLES,
+    relationship_caption,
+)
+from graph.render import CREDIBILITY, RELIABILITY
 from graph.resources import explore_dir, explore_vendor_dir
 
 router = APIRouter(include_in_schema=False)
@@ -93,8 +101,9 @@ def explore_page() -> HTMLResponse:
 
 @router.get("/explore/styles.json", dependencies=VIEWER)
 def explore_styles(model: ModelDep) -> JSONResponse:
-    """How the page draws nodes: the same styles as the briefing pictures (graph.render),
-    most specific label first, and the words for the Admiralty grading."""
+    """How the page draws nodes and links: graph.palette, the styles of the briefing pictures
+    and the Neo4j Browser (most specific label first); the graph and its legend are both
+    drawn from this. Also the words for the Admiralty grading."""
     body: dict[str, Any] = {
         "root": model.root_label,
         "styles": [
@@ -105,6 +114,12 @@ def explore_styles(model: ModelDep) -> JSONResponse:
             "shape": FALLBACK_STYLE.shape,
             "fill": FALLBACK_STYLE.fill,
             "stroke": FALLBACK_STYLE.stroke,
+        },
+        "links": {
+            "colour": LINK_COLOUR,
+            "contradicted": LINK_CONTRADICTED_COLOUR,
+            "low_confidence": LOW_CONFIDENCE,
+            "captions": {t: relationship_caption(t) for t in model.relationship_types},
         },
         "reliability": RELIABILITY,
         "credibility": {str(k): v for k, v in CREDIBILITY.items()},
