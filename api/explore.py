@@ -51,6 +51,7 @@ INSTALL_HINT = "npm ci --prefix tools/explore"
 ASSETS = {
     "explore.js": "text/javascript; charset=utf-8",
     "explore.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
 # URL name -> file under VENDOR_DIR (tools/explore/package.json copies npm's prebuilt
 # browser bundle there under this name).
