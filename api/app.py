@@ -93,6 +93,10 @@ class QueryInfo(BaseModel):
     mode: Literal["read", "write"]
     description: str
     params: list[QueryParamInfo]
+    audience: Literal["investigator", "plumbing"] = Field(
+        "plumbing",
+        description="investigator: for the main list; plumbing: used by the server, imports and reviews",
+    )
 
 
 class GraphTotals(BaseModel):
@@ -108,6 +112,7 @@ def query_info(query: NamedQuery) -> QueryInfo:
         params=[
             QueryParamInfo(name=p.name, type=p.type, example=p.example) for p in query.user_params
         ],
+        audience=query.audience,
     )
 
 
@@ -311,15 +316,20 @@ def create_app(
             Literal["read", "write"] | None,
             Query(description="only read or only write queries (write ones are never listed)"),
         ] = None,
+        audience: Annotated[
+            Literal["investigator", "plumbing", "all"],
+            Query(description="the investigators' queries (default), the plumbing ones, or all"),
+        ] = "investigator",
     ) -> list[QueryInfo]:
         """Each named read query this key may run, with its typed parameters (with an
         example value), as declared in the header of its `.cypher` file. Write queries are
         the server's own and the API key queries are never listed; queries over datasets,
-        decisions or review candidates only for the roles that read those."""
+        decisions or review candidates only for the roles that read those. Only the
+        investigators' queries unless `audience` asks for the plumbing ones too."""
         return [
             query_info(q)
             for q in visible_queries(queries, principal)
-            if mode is None or q.mode == mode
+            if (mode is None or q.mode == mode) and audience in ("all", q.audience)
         ]
 
     @app.get(

@@ -29,8 +29,15 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from api.deps import ModelDep
 from api.security import PUBLIC_ROUTE, VIEWER
+from graph.briefing.palette import (
+    FALLBACK_STYLE,
+    LINK_COLOUR,
+    LINK_CONTRADICTED_COLOUR,
+    LOW_CONFIDENCE,
+    STYLES,
+    relationship_caption,
+)
 from graph.briefing.render import CREDIBILITY, RELIABILITY
-from graph.briefing.styles import FALLBACK_STYLE, STYLES
 from graph.core.errors import NotFound
 from graph.core.resources import explore_dir, explore_vendor_dir
 
@@ -44,6 +51,7 @@ INSTALL_HINT = "npm ci --prefix tools/explore"
 ASSETS = {
     "explore.js": "text/javascript; charset=utf-8",
     "explore.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
 # URL name -> file under VENDOR_DIR (tools/explore/package.json copies npm's prebuilt
 # browser bundle there under this name).
@@ -94,8 +102,9 @@ def explore_page() -> HTMLResponse:
 
 @router.get("/explore/styles.json", dependencies=VIEWER)
 def explore_styles(model: ModelDep) -> JSONResponse:
-    """How the page draws nodes: the same styles as the briefing pictures (graph.briefing.render),
-    most specific label first, and the words for the Admiralty grading."""
+    """How the page draws nodes and links: graph.briefing.palette, the styles of the briefing pictures
+    and the Neo4j Browser (most specific label first); the graph and its legend are both
+    drawn from this. Also the words for the Admiralty grading."""
     body: dict[str, Any] = {
         "root": model.root_label,
         "styles": [
@@ -106,6 +115,12 @@ def explore_styles(model: ModelDep) -> JSONResponse:
             "shape": FALLBACK_STYLE.shape,
             "fill": FALLBACK_STYLE.fill,
             "stroke": FALLBACK_STYLE.stroke,
+        },
+        "links": {
+            "colour": LINK_COLOUR,
+            "contradicted": LINK_CONTRADICTED_COLOUR,
+            "low_confidence": LOW_CONFIDENCE,
+            "captions": {t: relationship_caption(t) for t in model.relationship_types},
         },
         "reliability": RELIABILITY,
         "credibility": {str(k): v for k, v in CREDIBILITY.items()},

@@ -48,3 +48,28 @@ def chromium(url: str, profile: Path, window: tuple[int, int], *mode: str) -> st
         timeout=120,
     )
     return result.stdout
+
+
+def chromium_with_console(
+    url: str, profile: Path, window: tuple[int, int], *mode: str
+) -> tuple[str, list[str]]:
+    """As chromium(), also returning every message the page wrote to its console (Chromium
+    logs them, whatever their level, as `CONSOLE` lines on stderr)."""
+    result = subprocess.run(
+        [
+            str(CHROMIUM),
+            *HEADLESS,
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--user-data-dir={profile}",
+            f"--window-size={window[0]},{window[1]}",
+            *mode,
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    return result.stdout, console

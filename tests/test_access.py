@@ -220,10 +220,13 @@ def test_named_query_routes_hide_key_queries_and_refuse_writes(
     api: TestClient, tokens: dict[Role, str]
 ) -> None:
     viewer, admin = key(tokens[Role.VIEWER]), key(tokens[Role.ADMIN])
-    listed = {q["name"] for q in api.get("/api/v1/queries", headers=admin).json()}
+    every = {"audience": "all"}  # plumbing too
+    listed = {q["name"] for q in api.get("/api/v1/queries", params=every, headers=admin).json()}
     assert listed and not listed & SYSTEM_QUERIES
     assert "upsert_nodes" not in listed and "datasets" in listed
-    seen_by_viewer = {q["name"] for q in api.get("/api/v1/queries", headers=viewer).json()}
+    seen_by_viewer = {
+        q["name"] for q in api.get("/api/v1/queries", params=every, headers=viewer).json()
+    }
     assert "entity_links" in seen_by_viewer
     assert not {"datasets", "review_candidates", "all_links"} & seen_by_viewer
     assert api.get("/api/v1/queries", params={"mode": "write"}, headers=admin).json() == []

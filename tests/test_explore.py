@@ -8,22 +8,25 @@ The screenshot goes to test-artifacts/explore.png (gitignored) for a person to l
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.testclient import TestClient
 
 from api import explore
 from api.app import create_app
 from graph.access.auth import KeyStore, Role
+from graph.briefing.palette import STYLES
 from graph.core.settings import REPO_ROOT, Settings
 from graph.db.store import Store
 from tests import browser
@@ -198,17 +201,33 @@ def viewer_token(seeded_store: Store) -> str:
     return token
 
 
+# What the served app answered, per base URL: (method, path, status) in order.
+SEEN: dict[str, list[tuple[str, str, int]]] = {}
+
+
 @pytest.fixture
 def served(seeded_store: Store, settings: Settings) -> Iterator[str]:
-    """The real app (test engine, seed graph) over HTTP on a free loopback port."""
+    """The real app (test engine, seed graph) over HTTP on a free loopback port; every
+    request it answers is recorded in SEEN[base]."""
     port = free_port()
     app = with_explore(create_app(settings))
+    seen: list[tuple[str, str, int]] = []
+
+    @app.middleware("http")
+    async def record(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        seen.append((request.method, request.url.path, response.status_code))
+        return response
+
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
+    SEEN[base] = seen
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -291,3 +310,159 @@ def test_the_page_is_public_but_its_data_needs_a_key(api: TestClient) -> None:
         assert_error_shape(anonymous.get(path), 401, "unauthenticated")
     page = anonymous.get("/explore").text
     assert 'id="key-input"' in page and 'type="password"' in page
+
+
+# --- the canvas (issue 15): built step by step, shared by its address ------------------------
+
+NETWORK = "criminalnetwork-organized-crime-networks-d2d233f5"
+
+
+def canvas_url(base: str, token: str, start: str, expand: list[str]) -> str:
+    params = json.dumps({"id": start, "limit": 100}, separators=(",", ":"))
+    return (
+        f"{base}/explore#key={token}&query=entity_links&params={quote(params)}"
+        f"&expand={','.join(expand)}"
+    )
+
+
+def on_canvas(dom: str) -> dict[str, str]:
+    """The canvas's text alternative: entity id -> on screen ("yes"/"no")."""
+    listing = between(dom, '<ul id="canvas-list">', "</ul>")
+    return dict(re.findall(r'<li data-id="([^"]+)" data-on-screen="(yes|no)">', listing))
+
+
+def neighbourhood(base: str, token: str, entity_id: str) -> set[str]:
+    answer = httpx.post(
+        f"{base}/api/v1/queries/entity_links/graph",
+        json={"id": entity_id, "limit": 25},
+        headers={"X-API-Key": token},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return {n["id"] for n in answer.json()["graph"]["nodes"] if "Document" not in n["labels"]}
+
+
+def assert_quiet(base: str, console: list[str]) -> None:
+    """No console message, and no request the server refused or could not find."""
+    assert not console, console
+    refused = [seen for seen in SEEN[base] if seen[2] >= 400]
+    assert not refused, refused
+
+
+def test_expanding_two_nodes_adds_both_neighbourhoods_to_the_canvas(
+    served: str, viewer_token: str, tmp_path: Path
+) -> None:
+    browser.require_chromium()
+    require_vendor()
+    # The network's links (its attacks), then two of its attacks expanded: each brings
+    # entities the first picture did not have (the prisons attacked, ...).
+    first = neighbourhood(served, viewer_token, NETWORK)
+    grown = {}
+    for entity_id in sorted(first - {NETWORK}):
+        new = neighbourhood(served, viewer_token, entity_id) - first - set().union(*grown.values())
+        if new:
+            grown[entity_id] = neighbourhood(served, viewer_token, entity_id)
+        if len(grown) == 2:
+            break
+    assert len(grown) == 2, "the seed must have two neighbours that bring new entities"
+    url = canvas_url(served, viewer_token, NETWORK, list(grown))
+    dom, console = browser.chromium_with_console(
+        url, tmp_path / "dom", WINDOW, "--virtual-time-budget=15000", "--dump-dom"
+    )
+    shown = on_canvas(dom)
+    # Expanding added to the canvas: the first picture stays (the issue saw the Extradition
+    # node disappear when a neighbour was expanded), and both expanded neighbourhoods are
+    # there, every entity on screen.
+    wanted = first.union(*grown.values())
+    assert wanted <= set(shown), sorted(wanted - set(shown))
+    off_screen = sorted(i for i in wanted if shown[i] != "yes")
+    assert not off_screen, off_screen
+    drawn = re.search(r'data-drawn="(\d+) nodes, (\d+) links"', dom)
+    assert drawn and int(drawn.group(1)) == len(shown) >= len(wanted)
+    assert "2 entities expanded" in dom
+    assert re.search(HIDDEN.format(id="error"), dom), "the page showed an error"
+    # The address still holds the canvas (a link to share): checked by the status and list.
+    assert_quiet(served, console)
+
+
+def test_the_first_screen_with_a_key_shows_no_error(
+    served: str, viewer_token: str, tmp_path: Path
+) -> None:
+    browser.require_chromium()
+    require_vendor()
+    url = f"{served}/explore#key={viewer_token}"
+    dom, console = browser.chromium_with_console(
+        url, tmp_path / "dom", WINDOW, "--virtual-time-budget=10000", "--dump-dom"
+    )
+    assert re.search(HIDDEN.format(id="error"), dom), "the page showed an error"
+    assert re.search(r'<div id="key-prompt" class="prompt" hidden', dom)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "explore-first-screen.png"
+    shot.unlink(missing_ok=True)
+    browser.chromium(
+        url, tmp_path / "shot", WINDOW, "--virtual-time-budget=10000", f"--screenshot={shot}"
+    )
+    _, _, pixels = png_pixels(shot.read_bytes())
+    # The error box's background (explore.css .error): not a pixel of it on the first screen.
+    assert count_colour(pixels, "#ffebe9") == 0, "an error box is on the first screen"
+    assert count_colour(pixels, STYLES["Person"].fill) > 300, "the default query was not drawn"
+    assert_quiet(served, console)
+
+
+def test_before_a_key_the_page_asks_for_one_and_calls_nothing(served: str, tmp_path: Path) -> None:
+    browser.require_chromium()
+    require_vendor()
+    dom, console = browser.chromium_with_console(
+        f"{served}/explore", tmp_path / "dom", WINDOW, "--virtual-time-budget=5000", "--dump-dom"
+    )
+    prompt = between(dom, '<div id="key-prompt"', "</div>")
+    assert " hidden" not in prompt.split(">", 1)[0], "the key prompt must show"
+    assert "Enter an API key" in prompt
+    assert re.search(HIDDEN.format(id="error"), dom), "no red error before a key is given"
+    assert "Loading…" not in between(dom, '<select id="query-select"', "</select>")
+    paths = [path for _, path, _ in SEEN[served]]
+    assert not [p for p in paths if p.startswith("/api/") or p == "/explore/styles.json"], paths
+    assert "/explore/assets/favicon.svg" in paths and "/favicon.ico" not in paths
+    assert_quiet(served, console)
+
+
+def test_the_legend_is_drawn_from_the_graphs_own_shapes(
+    served: str, viewer_token: str, tmp_path: Path
+) -> None:
+    """Attack, CriminalNetwork and Facility: a star, a hexagon and a house in the legend too
+    (the legend's swatches come from the table the graph's node shapes come from)."""
+    browser.require_chromium()
+    require_vendor()
+    params = json.dumps({"network_id": "criminalnetwork-organized-crime-networks-d2d233f5"})
+    query = {"facility_id": "", "min_confidence": 0, "max_reliability": "F", "max_credibility": 6}
+    params = json.dumps({**json.loads(params), **query}, separators=(",", ":"))
+    url = f"{served}/explore#key={viewer_token}&query=network_facility_links&params={quote(params)}"
+    dom = browser.chromium(
+        url, tmp_path / "dom", WINDOW, "--virtual-time-budget=10000", "--dump-dom"
+    )
+    legend = between(dom, '<ul id="legend"', "</ul>")
+    items = dict(re.findall(r'<li data-label="(\w+)"><svg[^>]*data-shape="(\w+)"', legend))
+    for label in ("Attack", "CriminalNetwork", "Facility"):
+        assert items.get(label) == STYLES[label].shape, (label, items)
+    corners = {
+        label: len(
+            re.search(rf'data-label="{label}"><svg.*?points="([^"]+)"', legend).group(1).split()
+        )  # type: ignore[union-attr]
+        for label in ("Attack", "CriminalNetwork", "Facility")
+    }
+    assert corners == {"Attack": 16, "CriminalNetwork": 6, "Facility": 5}, corners
+
+
+def test_the_styles_are_the_palette(api: TestClient) -> None:
+    body = api.get("/explore/styles.json").json()
+    assert {s["label"]: (s["shape"], s["fill"], s["stroke"]) for s in body["styles"]} == {
+        label: (s.shape, s.fill, s.stroke) for label, s in STYLES.items()
+    }
+    assert body["links"]["low_confidence"] == 60
+    assert body["links"]["captions"]["ATTRIBUTED_TO"] == "attributed to"
+
+
+def test_the_favicon_is_served(api: TestClient) -> None:
+    response = TestClient(api.app).get("/explore/assets/favicon.svg")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")

@@ -5,49 +5,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from graph.briefing.palette import FALLBACK_STYLE, STYLES, Style
 
 # --- styles -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Style:
-    shape: str
-    fill: str
-    stroke: str
-
-
-# Most specific first: a node is drawn in the style of the first of its labels found here.
-# Colours: the Okabe-Ito palette (safe for the common colour-vision deficiencies), so colour
-# groups the sides (vermillion/orange: criminal acts and actors; green: the authorities'
-# actions; blues: people and places), and the shape alone tells every label apart too.
-STYLES: dict[str, Style] = {
-    "Attack": Style("burst", "#D55E00", "#7a3600"),
-    "Escape": Style("triangle", "#E69F00", "#8a5f00"),
-    "Arrest": Style("diamond", "#009E73", "#005c43"),
-    "Seizure": Style("octagon", "#009E73", "#005c43"),
-    "Operation": Style("triangle", "#009E73", "#005c43"),
-    "Measure": Style("pill", "#F0E442", "#8a8000"),
-    "Event": Style("diamond", "#F0E442", "#8a8000"),
-    "CriminalNetwork": Style("hexagon", "#D55E00", "#7a3600"),
-    "PublicBody": Style("square", "#009E73", "#005c43"),
-    "Company": Style("square", "#CC79A7", "#7d3f68"),
-    "Organization": Style("hexagon", "#A8A8A8", "#5c5c5c"),
-    "Person": Style("circle", "#0072B2", "#003e61"),
-    "Facility": Style("house", "#5F6B77", "#2f363d"),
-    "Location": Style("pin", "#56B4E9", "#1f6f99"),
-    "Asset": Style("square", "#E69F00", "#8a5f00"),
-    "Method": Style("parallelogram", "#CC79A7", "#7d3f68"),
-    "Document": Style("document", "#FFFFFF", "#59636e"),
-}
+# The palette (one per label, shared with /explore and the Neo4j Browser): graph.briefing.palette.
 # The order of the legend and of the entity table: actors, places, things, then events.
 READING_ORDER = (
     "Person", "CriminalNetwork", "Organization", "PublicBody", "Company", "Facility",
     "Location", "Asset", "Method", "Document", "Event", "Attack", "Escape", "Arrest",
     "Seizure", "Operation", "Measure",
 )  # fmt: skip
-FALLBACK_STYLE = Style("circle", "#D0D7DE", "#6e7781")
 PLURALS = {"Entity": "Entities", "Company": "Companies", "PublicBody": "Public bodies"}
 
 

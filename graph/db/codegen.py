@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.briefing.styles import STYLES  # the pictures' palette: one palette for both
+from graph.briefing.palette import FALLBACK_STYLE, LINK_COLOUR, STYLES, text_colour
 from graph.db.queries import QuerySet
 from graph.model.schema import Model, PropertySpec
 
@@ -277,33 +277,28 @@ def render_guide(queries: QuerySet) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _text_colour(fill: str) -> str:
-    """Dark text on light fills, white on dark ones (relative luminance, WCAG)."""
-    channels = [int(fill[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "#222222" if luminance > 0.35 else "#FFFFFF"
-
-
 def render_grass(model: Model) -> str:
-    """A Neo4j Browser style: each label in the colours of the snapshot pictures, captioned
-    by name; relationships captioned by type."""
-
+    """A Neo4j Browser style from graph.briefing.palette: each label of the model in its own colour
+    (the one the pictures and /explore use), captioned by name; each relationship type of the
+    model with its own rule, captioned by type (dashed and contradicted links cannot be drawn
+    by the Browser, so only the type is shown)."""
+    missing = [label for label in model.node_labels if label not in STYLES]
+    if missing:
+        raise ValueError(f"graph/briefing/palette.py has no style for {', '.join(missing)}")
     lines = [
-        "/* Generated from graph/model/model.yaml and graph/briefing/styles.py"
-        " by `crimegraph model render`. */",
+        "/* Generated from graph/model/model.yaml and graph/briefing/palette.py by `crimegraph model render`. */",
         "/* Load in the Neo4j Browser: drag this file onto the Browser, or :style then paste. */",
         "node {",
         "  diameter: 50px;",
-        "  color: #A5ABB6;",
-        "  border-color: #9AA1AC;",
+        f"  color: {FALLBACK_STYLE.fill};",
+        f"  border-color: {FALLBACK_STYLE.stroke};",
         "  border-width: 2px;",
-        "  text-color-internal: #FFFFFF;",
+        f"  text-color-internal: {text_colour(FALLBACK_STYLE.fill)};",
         "  font-size: 10px;",
         "  caption: '{name}';",
         "}",
         "relationship {",
-        "  color: #A5ABB6;",
+        f"  color: {LINK_COLOUR};",
         "  shaft-width: 1px;",
         "  font-size: 8px;",
         "  padding: 3px;",
@@ -317,13 +312,22 @@ def render_grass(model: Model) -> str:
     for label in sorted(model.spec.nodes, key=lambda x: (depth[x], x)):
         style = STYLES.get(label)
         if style is None:
-            continue
+            continue  # the abstract root: the `node` rule above
         lines += [
             f"node.{label} {{",
             f"  color: {style.fill};",
             f"  border-color: {style.stroke};",
-            f"  text-color-internal: {_text_colour(style.fill)};",
+            f"  text-color-internal: {text_colour(style.fill)};",
             "  caption: '{name}';",
+            "}",
+        ]
+    for rel_type in model.relationship_types:
+        lines += [
+            f"relationship.{rel_type} {{",
+            f"  color: {LINK_COLOUR};",
+            "  shaft-width: 1px;",
+            "  text-color-external: #000000;",
+            "  caption: '<type>';",
             "}",
         ]
     return "\n".join(lines) + "\n"

@@ -3,11 +3,13 @@
     // name: entity_by_id
     // mode: read
     // description: One entity and its provenance.
+    // audience: plumbing
     // param id: STRING = "person-mohamed-amra-1a2b3c4d"
     MATCH (n:Entity {id: $id}) RETURN n
 
 The header declares the query's name (equal to the file name), its mode, a one-line
-description and every parameter with a type and a JSON example. The loader discovers the
+description, its audience (investigator or plumbing, the default) and every parameter with a
+type and a JSON example. The loader discovers the
 parameters the body really uses (after stripping comments, strings and quoted names) and
 refuses a file whose declared and used parameters differ, so the header an analyst reads in
 the Neo4j Browser is always the truth.
@@ -40,6 +42,11 @@ PARAM_TYPES = (
     "LIST<INTEGER>",
     "LIST<MAP>",
 )
+# Who a query is for: `investigator` queries make the main list (/explore, GET
+# /api/v1/queries); `plumbing` ones serve the server, imports and reviews and are listed only
+# when asked for. Every file of cypher/queries/read says which (tests/test_query_audience.py).
+AUDIENCES = ("investigator", "plumbing")
+QueryAudience = Literal["investigator", "plumbing"]
 RESERVED_NAMES = {"show"}  # `crimegraph query show NAME` must stay unambiguous
 # Parameters the store fills for the engine it talks to; callers never pass them. Their
 # header example is the Neo4j value, so the Browser block stays runnable on Neo4j.
@@ -48,9 +55,10 @@ RESERVED_NAMES = {"show"}  # `crimegraph query show NAME` must stay unambiguous
 HANDLING_PARAMS = {"handling_all": "BOOLEAN", "handling_codes": "LIST<STRING>"}
 ENGINE_PARAMS = frozenset({"fulltext_index", *HANDLING_PARAMS})
 
-# `// name: x`, `// mode: read`, `// description: ...`, `// param NAME: TYPE = EXAMPLE`
+# `// name: x`, `// mode: read`, `// description: ...`, `// audience: investigator`,
+# `// param NAME: TYPE = EXAMPLE`
 _HEADER_FIELD = re.compile(
-    r"^//\s*(?:(?P<key>name|mode|description)\s*:|param\s+(?=[A-Za-z_]\w*\s*:))\s*(?P<value>.*?)\s*$"
+    r"^//\s*(?:(?P<key>name|mode|description|audience)\s*:|param\s+(?=[A-Za-z_]\w*\s*:))\s*(?P<value>.*?)\s*$"
 )
 _PARAM_DECL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([A-Z<>]+)\s*=\s*(.+)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -87,6 +95,7 @@ class NamedQuery:
     body: str
     path: Path
     text: str = field(repr=False)
+    audience: QueryAudience = "plumbing"
 
     @property
     def user_params(self) -> tuple[QueryParam, ...]:
@@ -227,6 +236,10 @@ def parse_query_file(path: Path) -> NamedQuery:
         raise fail(f"name {name!r} is reserved")
     if mode not in ("read", "write"):
         raise fail(f"mode must be read or write, not {mode!r}")
+    # Untagged is plumbing: a query reaches the main list only by saying it is for investigators.
+    audience = header.get("audience", "plumbing")
+    if audience not in AUDIENCES:
+        raise fail(f"audience must be {' or '.join(AUDIENCES)}, not {audience!r}")
     body = "\n".join(body_lines).strip()
     if not body:
         raise fail("the file has no query body")
@@ -265,6 +278,7 @@ def parse_query_file(path: Path) -> NamedQuery:
         body=body,
         path=path,
         text=text,
+        audience=audience,  # type: ignore[arg-type]  # checked just above
     )
 
 

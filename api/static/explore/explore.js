@@ -20,29 +20,45 @@
   const CELL_MAX = 160;
   const KEY_STORAGE = "crimegraph.apiKey";
   const FONT = '"DejaVu Sans", "Segoe UI", system-ui, sans-serif';
-  // The briefing pictures' shape names (graph/render.py) as Cytoscape shapes.
-  const SHAPES = {
-    circle: "ellipse",
-    triangle: "triangle",
-    diamond: "diamond",
-    octagon: "octagon",
-    hexagon: "hexagon",
-    square: "round-rectangle",
-    pill: "barrel",
-    burst: "star",
-    parallelogram: "rhomboid",
-    document: "rectangle",
-    house: "polygon",
-    pin: "polygon",
-  };
-  const POLYGONS = {
+  const EXPAND_STEP = 25; // links added per "Expand" / "More"
+  const UNDO_DEPTH = 50;
+  const SNAPSHOT_QUERY = "links_among";
+  const SVG = "http://www.w3.org/2000/svg";
+  // The palette's shape names (graph/briefing/palette.py) as outlines in Cytoscape's polygon
+  // coordinates (-1..1, y down). The graph and the legend are both drawn from this table.
+  function star(points, inner) {
+    const out = [];
+    for (let i = 0; i < points * 2; i++) {
+      const r = i % 2 ? inner : 1;
+      const a = (Math.PI * i) / points - Math.PI / 2;
+      out.push((r * Math.cos(a)).toFixed(3), (r * Math.sin(a)).toFixed(3));
+    }
+    return out.join(" ");
+  }
+  const OUTLINES = {
+    circle: null,
+    triangle: "0 -1 1 1 -1 1",
+    diamond: "0 -1 1 0 0 1 -1 0",
+    octagon: "-0.41 -1 0.41 -1 1 -0.41 1 0.41 0.41 1 -0.41 1 -1 0.41 -1 -0.41",
+    hexagon: "-0.5 -1 0.5 -1 1 0 0.5 1 -0.5 1 -1 0",
+    square: "-1 -1 1 -1 1 1 -1 1",
+    pill: "-0.6 -0.7 0.6 -0.7 0.9 -0.5 1 0 0.9 0.5 0.6 0.7 -0.6 0.7 -0.9 0.5 -1 0 -0.9 -0.5",
+    burst: star(8, 0.55),
+    parallelogram: "-0.6 -1 1 -1 0.6 1 -1 1",
+    document: "-0.8 -1 0.4 -1 0.8 -0.6 0.8 1 -0.8 1",
     house: "-1 1 1 1 1 -0.15 0 -1 -1 -0.15",
     pin: "0 1 -0.75 -0.15 -0.7 -0.65 -0.35 -0.95 0.35 -0.95 0.7 -0.65 0.75 -0.15",
   };
+
+  function shapeOf(name) {
+    const points = name in OUTLINES ? OUTLINES[name] : null;
+    return points ? { cy: "polygon", points } : { cy: "ellipse", points: null };
+  }
   const FALLBACK_STYLES = {
     root: "Entity",
     styles: [],
     fallback: { shape: "circle", fill: "#D0D7DE", stroke: "#6e7781" },
+    links: { colour: "#8c959f", contradicted: "#CC3311", low_confidence: 60, captions: {} },
     reliability: {},
     credibility: {},
   };
@@ -51,9 +67,12 @@
     queries: new Map(),
     styles: FALLBACK_STYLES,
     cy: null,
-    nodes: new Map(),
-    relationships: new Map(),
-    sources: new Map(),
+    canvas: null, // emptyCanvas() below
+    undo: [],
+    focus: new Set(),
+    contradicted: new Set(), // event ids whose sources disagree (GET /api/v1/contradictions)
+    contradictedPairs: new Set(), // "a|b": two events of one contradiction
+    lastRun: null,
     running: 0,
     lastHash: null,
   };
@@ -320,8 +339,27 @@
     renderParams(state.queries.get(name), values);
     return true;
   }
+  // --- the canvas: what is shown, built step by step ----------------------------------------
+  //
+  // Run replaces the canvas with a query's result; "Expand" adds an entity's links to it
+  // (EXPAND_STEP at a time, "More" for the next ones); nodes can be hidden, removed or
+  // pinned; every change can be undone. The canvas lives in the address (#query=...&
+  // expand=...), so a copied link rebuilds the same picture for anyone with a key.
 
-  // --- running ---------------------------------------------------------------------------
+  function emptyCanvas() {
+    return {
+      origin: null, // {name, params}: the query the canvas started from
+      nodes: new Map(),
+      relationships: new Map(),
+      sources: new Map(),
+      expanded: new Map(), // id -> how many links were asked for
+      more: new Set(), // expanded ids whose links were cut at the limit
+      hidden: new Set(),
+      removed: new Set(),
+      pinned: new Set(),
+      until: null, // the time filter: the last date shown (null: all)
+    };
+  }
 
   function paramStrings(params) {
     const out = new Set();
@@ -334,7 +372,72 @@
     return out;
   }
 
-  async function run(name, params) {
+  // Adds a graph (snapshot format) to the canvas; returns the ids of the nodes it added.
+  function merge(graph) {
+    const canvas = state.canvas;
+    const added = [];
+    for (const node of graph.nodes) {
+      if (canvas.removed.has(node.id)) continue;
+      if (!canvas.nodes.has(node.id)) added.push(node.id);
+      canvas.nodes.set(node.id, node);
+    }
+    for (const rel of graph.relationships) {
+      if (canvas.nodes.has(rel.from_id) && canvas.nodes.has(rel.to_id)) canvas.relationships.set(rel.id, rel);
+    }
+    for (const source of graph.sources) canvas.sources.set(source.id, source);
+    return added;
+  }
+
+  // --- undo -----------------------------------------------------------------------------
+
+  function saveable() {
+    const c = state.canvas;
+    const positions = {};
+    if (state.cy) state.cy.nodes().forEach((n) => (positions[n.id()] = { ...n.position() }));
+    return {
+      origin: c.origin,
+      nodes: [...c.nodes.values()],
+      relationships: [...c.relationships.values()],
+      sources: [...c.sources.values()],
+      expanded: [...c.expanded],
+      more: [...c.more],
+      hidden: [...c.hidden],
+      removed: [...c.removed],
+      pinned: [...c.pinned],
+      until: c.until,
+      positions,
+    };
+  }
+
+  function pushUndo() {
+    state.undo.push(saveable());
+    if (state.undo.length > UNDO_DEPTH) state.undo.shift();
+    $("undo-button").disabled = false;
+  }
+
+  function undo() {
+    const saved = state.undo.pop();
+    $("undo-button").disabled = !state.undo.length;
+    if (!saved) return;
+    const c = emptyCanvas();
+    c.origin = saved.origin;
+    saved.nodes.forEach((n) => c.nodes.set(n.id, n));
+    saved.relationships.forEach((r) => c.relationships.set(r.id, r));
+    saved.sources.forEach((s) => c.sources.set(s.id, s));
+    c.expanded = new Map(saved.expanded);
+    c.more = new Set(saved.more);
+    c.hidden = new Set(saved.hidden);
+    c.removed = new Set(saved.removed);
+    c.pinned = new Set(saved.pinned);
+    c.until = saved.until;
+    state.canvas = c;
+    syncGraph([], saved.positions);
+    afterChange();
+  }
+
+  // --- running queries and expanding ----------------------------------------------------------
+
+  async function run(name, params, replay) {
     clearError();
     const token = ++state.running;
     $("run-button").disabled = true;
@@ -344,22 +447,30 @@
     try {
       // The server's graph holds the entities the rows name and those the parameters name.
       const result = await api(`${API}/queries/${encodeURIComponent(name)}/graph`, params);
-      const graph = result.graph;
-      const focus = paramStrings(params);
       if (token !== state.running) return;
-      const ms = Math.round(performance.now() - started);
-      render(name, result.rows, graph, focus);
-      const parts = [
-        `${plural(graph.nodes.length, "node")}, ${plural(graph.relationships.length, "link")}`,
-        plural(result.rows.length, "row"),
-        `${name} in ${ms} ms`,
-      ];
-      setStatus(parts.join(" · "));
-      remember(name, params);
+      if (state.canvas.nodes.size) pushUndo();
+      state.canvas = emptyCanvas();
+      state.canvas.origin = { name, params };
+      merge(result.graph);
+      const focus = [...paramStrings(params)].filter((id) => state.canvas.nodes.has(id));
+      state.focus = new Set(focus);
+      state.lastRun = { name, rows: result.rows.length, ms: Math.round(performance.now() - started) };
+      if (state.cy) {
+        state.cy.destroy(); // a new canvas: laid out afresh
+        state.cy = null;
+      }
+      drawRows(result.rows);
+      syncGraph([], null, result.rows.length);
+      if (replay) await replay();
+      afterChange();
+      // One entity asked about (entity_links and the like): open its evidence at once.
+      if (focus.length === 1) select(focus[0], false);
+      else showPlaceholder();
     } catch (exc) {
       if (token !== state.running) return;
       // No stale picture under a failed query: the graph and rows shown always match the form.
-      render(name, [], { nodes: [], relationships: [], sources: [] }, new Set());
+      state.canvas = emptyCanvas();
+      syncGraph([], null, 0);
       $("graph-empty").hidden = true;
       $("row-count").textContent = "";
       clear($("rows-table").tBodies[0]);
@@ -373,26 +484,145 @@
     }
   }
 
-  function remember(name, params) {
-    const hash = `#query=${encodeURIComponent(name)}&params=${encodeURIComponent(JSON.stringify(params))}`;
+  // Adds an entity's links (the next EXPAND_STEP of them) to the canvas.
+  async function expand(id, options = {}) {
+    const query = state.queries.get(LINKS_QUERY);
+    if (!query) return;
+    clearError();
+    const canvas = state.canvas;
+    const limit = (canvas.expanded.get(id) || 0) + EXPAND_STEP;
+    const values = {};
+    for (const p of query.params) values[p.name] = p.name === "id" ? id : p.name === "limit" ? limit : p.example;
+    try {
+      const result = await api(`${API}/queries/${encodeURIComponent(LINKS_QUERY)}/graph`, values);
+      if (!options.replaying) pushUndo();
+      canvas.hidden.delete(id);
+      canvas.removed.delete(id);
+      const added = merge(result.graph);
+      canvas.expanded.set(id, limit);
+      if (result.rows.length >= limit) canvas.more.add(id);
+      else canvas.more.delete(id);
+      if (!options.replaying) {
+        syncGraph(added, null, 0, id);
+        afterChange();
+        select(id, false);
+      }
+      return added;
+    } catch (exc) {
+      showError(exc);
+      return [];
+    }
+  }
+
+  function hideNode(id) {
+    pushUndo();
+    state.canvas.hidden.add(id);
+    syncGraph([]);
+    afterChange();
+    showPlaceholder();
+  }
+
+  function removeNode(id) {
+    pushUndo();
+    const canvas = state.canvas;
+    canvas.nodes.delete(id);
+    canvas.removed.add(id);
+    canvas.hidden.delete(id);
+    canvas.pinned.delete(id);
+    canvas.expanded.delete(id);
+    canvas.more.delete(id);
+    for (const [rid, rel] of canvas.relationships) if (rel.from_id === id || rel.to_id === id) canvas.relationships.delete(rid);
+    syncGraph([]);
+    afterChange();
+    showPlaceholder();
+  }
+
+  function togglePin(id) {
+    pushUndo();
+    const pinned = state.canvas.pinned;
+    if (pinned.has(id)) pinned.delete(id);
+    else pinned.add(id);
+    syncGraph([]);
+    afterChange();
+    showNode(id);
+  }
+
+  function showHidden() {
+    if (!state.canvas.hidden.size) return;
+    pushUndo();
+    state.canvas.hidden.clear();
+    syncGraph([]);
+    afterChange();
+  }
+
+  // --- the address: the canvas as a link -------------------------------------------------
+
+  function canvasHash() {
+    const c = state.canvas;
+    if (!c.origin) return "";
+    const args = new URLSearchParams();
+    args.set("query", c.origin.name);
+    args.set("params", JSON.stringify(c.origin.params));
+    if (c.expanded.size) args.set("expand", [...c.expanded.keys()].join(","));
+    if (c.hidden.size) args.set("hide", [...c.hidden].join(","));
+    if (c.removed.size) args.set("remove", [...c.removed].join(","));
+    if (c.pinned.size) args.set("pin", [...c.pinned].join(","));
+    if (c.until) args.set("until", c.until);
+    return `#${args.toString()}`;
+  }
+
+  function remember() {
+    const hash = canvasHash();
     state.lastHash = hash;
-    if (location.hash !== hash) history.replaceState(null, "", hash);
+    if (hash && location.hash !== hash) history.replaceState(null, "", hash);
+  }
+
+  function idList(args, name) {
+    return (args.get(name) || "").split(",").filter(Boolean);
   }
 
   function fromHash() {
     const args = new URLSearchParams(location.hash.slice(1));
     const name = args.get("query");
     if (!name || !state.queries.has(name)) return null;
+    let params;
     try {
-      const params = JSON.parse(args.get("params") || "{}");
-      return params && typeof params === "object" && !Array.isArray(params) ? { name, params } : null;
+      params = JSON.parse(args.get("params") || "{}");
     } catch (exc) {
       return null;
     }
+    if (!params || typeof params !== "object" || Array.isArray(params)) return null;
+    return {
+      name,
+      params,
+      expand: idList(args, "expand"),
+      hide: idList(args, "hide"),
+      remove: idList(args, "remove"),
+      pin: idList(args, "pin"),
+      until: args.get("until"),
+    };
+  }
+
+  // Rebuilds a shared canvas: the query, then each expansion in order, then what was hidden,
+  // removed and pinned.
+  function replayOf(wanted) {
+    return async () => {
+      for (const id of wanted.expand) syncGraph((await expand(id, { replaying: true })) || [], null, 0, id);
+      const c = state.canvas;
+      for (const id of wanted.remove) {
+        c.nodes.delete(id);
+        c.removed.add(id);
+      }
+      for (const [rid, rel] of c.relationships) if (!c.nodes.has(rel.from_id) || !c.nodes.has(rel.to_id)) c.relationships.delete(rid);
+      wanted.hide.forEach((id) => c.nodes.has(id) && c.hidden.add(id));
+      wanted.pin.forEach((id) => c.nodes.has(id) && c.pinned.add(id));
+      c.until = wanted.until || null;
+      syncGraph([]);
+    };
   }
 
   // Runs what the form shows (a shared link fills the form first), so what ran is visible.
-  function runForm() {
+  function runForm(replay) {
     const query = selectedQuery();
     if (!query) return;
     let params;
@@ -403,7 +633,479 @@
       showError(exc);
       return;
     }
-    run(query.name, params);
+    run(query.name, params, replay);
+  }
+
+  // --- the time filter ---------------------------------------------------------------------
+
+  function nodeDate(node) {
+    const d = node.properties.date;
+    return typeof d === "string" && /^\d{4}/.test(d) ? d : null;
+  }
+
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+  // A date as precise as its source: "2024", "April 2024" or "17 April 2024".
+  function dateText(date) {
+    const [y, m, d] = date.split("-");
+    if (!m) return y;
+    const month = MONTHS[Number(m) - 1] || m;
+    return d ? `${Number(d)} ${month} ${y}` : `${month} ${y}`;
+  }
+
+  function datesShown() {
+    const dates = new Set();
+    for (const node of state.canvas.nodes.values()) {
+      const d = nodeDate(node);
+      if (d) dates.add(d);
+    }
+    return [...dates].sort();
+  }
+
+  // Dated entities after the chosen date are left out; undated ones always stay.
+  function laterThanFilter(node) {
+    const until = state.canvas.until;
+    const d = nodeDate(node);
+    return Boolean(until && d && d.slice(0, until.length) > until);
+  }
+
+  function drawTimeFilter() {
+    const dates = datesShown();
+    const box = $("time-filter");
+    const slider = $("time-slider");
+    box.hidden = dates.length < 2;
+    if (dates.length < 2) return;
+    slider.max = String(dates.length); // the last step: every date
+    const at = state.canvas.until ? dates.indexOf(state.canvas.until) : -1;
+    slider.value = String(at < 0 ? dates.length : at);
+    $("time-value").textContent = at < 0 ? `all dates (to ${dateText(dates[dates.length - 1])})` : `until ${dateText(dates[at])}`;
+  }
+
+  function onTimeSlider() {
+    const dates = datesShown();
+    const i = Number($("time-slider").value);
+    const until = i >= dates.length ? null : dates[i];
+    if (until === state.canvas.until) return;
+    state.canvas.until = until;
+    applyVisibility();
+    afterChange();
+  }
+
+  // --- drawing ---------------------------------------------------------------------------
+
+  function cyStyle() {
+    const links = state.styles.links || FALLBACK_STYLES.links;
+    const style = [
+      {
+        selector: "node",
+        style: {
+          "background-color": "data(fill)",
+          "border-color": "data(stroke)",
+          "border-width": 1.5,
+          width: 26,
+          height: 26,
+          shape: "data(shape)",
+          label: "data(caption)",
+          "font-family": FONT,
+          "font-size": 13,
+          // Too small to read at this zoom: not drawn (hover or zoom in to read it).
+          "min-zoomed-font-size": 8,
+          color: "#1f2328",
+          "text-valign": "bottom",
+          "text-margin-y": 4,
+          "text-wrap": "wrap",
+          "text-max-width": 150,
+          "text-background-color": "#ffffff",
+          "text-background-opacity": 0.85,
+          "text-background-padding": 1,
+        },
+      },
+      { selector: "node[points]", style: { "shape-polygon-points": "data(points)" } },
+      { selector: "node.focus", style: { width: 38, height: 38, "border-width": 3, "font-weight": "bold" } },
+      { selector: "node.pinned", style: { "border-style": "double", "border-width": 4 } },
+      { selector: "node.contradicted", style: { "border-color": links.contradicted, "border-width": 3, "outline-color": links.contradicted } },
+      {
+        selector: "edge",
+        style: {
+          width: "mapData(confidence, 0, 100, 0.8, 3)",
+          "line-color": links.colour,
+          "target-arrow-color": links.colour,
+          "target-arrow-shape": "triangle",
+          "arrow-scale": 0.9,
+          "curve-style": "bezier",
+          label: "data(caption)",
+          "font-family": FONT,
+          "font-size": 10,
+          // Link captions only when they can be read without crowding (zoom in or hover).
+          "min-zoomed-font-size": 10,
+          color: "#57606a",
+          "text-rotation": "autorotate",
+          "text-margin-y": -7,
+          "text-background-color": "#ffffff",
+          "text-background-opacity": 0.9,
+          "text-background-padding": 1,
+        },
+      },
+      { selector: "edge.low", style: { "line-style": "dashed", "line-dash-pattern": [6, 4] } },
+      { selector: "edge.contradicted", style: { "line-color": links.contradicted, "target-arrow-color": links.contradicted, color: links.contradicted } },
+      { selector: ".near", style: { "min-zoomed-font-size": 0, "z-index": 10 } },
+      { selector: "node.near", style: { "font-weight": "bold", "text-wrap": "wrap", "text-max-width": 220 } },
+      { selector: ".hidden", style: { display: "none" } },
+      {
+        selector: "node:selected",
+        style: { "border-color": "#0969da", "border-width": 4, "underlay-color": "#0969da", "underlay-opacity": 0.15, "underlay-padding": 6, "min-zoomed-font-size": 0 },
+      },
+      {
+        selector: "edge:selected",
+        style: { width: 3, "line-color": "#0969da", "target-arrow-color": "#0969da", color: "#0969da", "min-zoomed-font-size": 0 },
+      },
+    ];
+    return style;
+  }
+
+  // Fit, but a small graph is not blown up to fill the frame: text stays at reading size.
+  function fitGraph(cy) {
+    cy.fit(cy.elements(":visible"), 40);
+    if (cy.zoom() > 1.25) {
+      cy.zoom(1.25);
+      cy.center(cy.elements(":visible"));
+    }
+  }
+
+  function byId(a, b) {
+    return a.id() < b.id() ? -1 : a.id() > b.id() ? 1 : 0;
+  }
+
+  function nodeData(node) {
+    const label = styleLabel(node.labels);
+    const style = styleFor(label);
+    const shape = shapeOf(style.shape);
+    const name = String(node.properties.name || node.id);
+    const contradicted = state.contradicted.has(node.id);
+    return {
+      data: {
+        id: node.id,
+        caption: (contradicted ? "⚠ " : "") + clip(name, 60),
+        fill: style.fill,
+        stroke: style.stroke,
+        shape: shape.cy,
+        ...(shape.points ? { points: shape.points } : {}),
+      },
+      classes: [state.focus.has(node.id) ? "focus" : "", contradicted ? "contradicted" : ""].filter(Boolean),
+    };
+  }
+
+  function edgeData(rel) {
+    const links = state.styles.links || FALLBACK_STYLES.links;
+    const confidence = typeof rel.properties.confidence === "number" ? rel.properties.confidence : null;
+    const caption = (links.captions && links.captions[rel.type]) || rel.type.replace(/_/g, " ").toLowerCase();
+    const contradicted = state.contradictedPairs.has(`${rel.from_id}|${rel.to_id}`);
+    return {
+      data: {
+        id: rel.id,
+        source: rel.from_id,
+        target: rel.to_id,
+        caption: confidence === null ? caption : `${caption} · ${confidence}%`,
+        confidence: confidence === null ? 50 : confidence,
+      },
+      classes: [confidence !== null && confidence < links.low_confidence ? "low" : "", contradicted ? "contradicted" : ""].filter(Boolean),
+    };
+  }
+
+  // Makes the drawing match the canvas: new nodes are placed around the node they came from
+  // and laid out with every node already drawn held where it is.
+  function syncGraph(added, positions, rowCount = 0, anchorId = null) {
+    const canvas = state.canvas;
+    const empty = $("graph-empty");
+    empty.hidden = true;
+    $("graph").removeAttribute("data-drawn");
+    if (!canvas.nodes.size) {
+      if (state.cy) {
+        state.cy.destroy();
+        state.cy = null;
+      }
+      empty.textContent = rowCount
+        ? "The rows of this query name no entity, so there is no graph; the rows are below."
+        : "Nothing to draw: the query returned no rows.";
+      empty.hidden = false;
+      return;
+    }
+    if (typeof window.cytoscape !== "function") {
+      $("vendor-missing").hidden = false;
+      $("graph").hidden = true;
+      empty.textContent = "The graph cannot be drawn: the graph library is not installed (see the notice above).";
+      empty.hidden = false;
+      return;
+    }
+    const fresh = !state.cy;
+    if (fresh) {
+      state.cy = window.cytoscape({
+        container: $("graph"),
+        style: cyStyle(),
+        layout: { name: "preset" },
+        minZoom: 0.1,
+        maxZoom: 4,
+        boxSelectionEnabled: false,
+        selectionType: "single",
+      });
+      bindGraph(state.cy);
+    }
+    const cy = state.cy;
+    let kept = 0;
+    cy.batch(() => {
+      cy.elements().forEach((item) => {
+        const keep = item.isNode() ? canvas.nodes.has(item.id()) : canvas.relationships.has(item.id());
+        if (!keep) cy.remove(item);
+        else if (item.isNode()) kept += 1;
+      });
+      // New nodes start around the node they came from (or beside the picture), so the
+      // layout only has to settle them.
+      const box = kept ? cy.nodes().boundingBox() : null;
+      const from = anchorId && cy.getElementById(anchorId).nonempty() ? cy.getElementById(anchorId).position() : box ? { x: box.x2 + 160, y: (box.y1 + box.y2) / 2 } : { x: 0, y: 0 };
+      const newNodes = [...canvas.nodes.values()].filter((n) => cy.getElementById(n.id).empty());
+      newNodes.forEach((node, i) => {
+        const angle = (2 * Math.PI * i) / Math.max(newNodes.length, 1);
+        const radius = 90 + 6 * newNodes.length;
+        const at = positions && positions[node.id] ? positions[node.id] : { x: from.x + radius * Math.cos(angle), y: from.y + radius * Math.sin(angle) };
+        cy.add({ group: "nodes", ...nodeData(node), position: at });
+      });
+      for (const rel of canvas.relationships.values()) {
+        if (cy.getElementById(rel.id).empty()) cy.add({ group: "edges", ...edgeData(rel) });
+      }
+      if (positions) cy.nodes().forEach((n) => positions[n.id()] && n.position(positions[n.id()]));
+      cy.nodes().forEach((n) => {
+        n.toggleClass("pinned", canvas.pinned.has(n.id()));
+        if (canvas.pinned.has(n.id())) n.lock();
+        else n.unlock();
+      });
+    });
+    applyVisibility();
+    if (positions) finishDrawing(cy, false);
+    else if (!kept) layoutAll(cy);
+    else if (added.length) layoutAround(cy, added);
+    else finishDrawing(cy, false);
+  }
+
+  function applyVisibility() {
+    const cy = state.cy;
+    if (!cy) return;
+    const canvas = state.canvas;
+    cy.batch(() => {
+      cy.nodes().forEach((n) => {
+        const node = canvas.nodes.get(n.id());
+        n.toggleClass("hidden", canvas.hidden.has(n.id()) || (node ? laterThanFilter(node) : false));
+      });
+    });
+    markDrawn(cy);
+  }
+
+  // The first drawing: deterministic (a circle in id order, then force-directed from there,
+  // without randomness); entities with no drawn link in rows beneath it.
+  function layoutAll(cy) {
+    const alone = cy.nodes().filter((n) => n.degree(false) === 0).sort(byId);
+    const linked = cy.elements().difference(alone);
+    const finish = () => {
+      const box = linked.nonempty() ? linked.boundingBox() : { x1: 0, y2: -80, w: 0 };
+      const step = 150;
+      const perRow = Math.max(1, Math.floor(Math.max(box.w, 600) / step) + 1);
+      alone.positions((n, i) => ({ x: box.x1 + (i % perRow) * step, y: box.y2 + 80 + Math.floor(i / perRow) * 90 }));
+      finishDrawing(cy, true);
+    };
+    if (linked.empty()) {
+      finish();
+      return;
+    }
+    linked.nodes().filter((n) => !n.locked()).layout({ name: "circle", sort: byId, fit: false }).run();
+    const layout = linked.layout({ ...COSE, randomize: false });
+    layout.one("layoutstop", finish);
+    layout.run();
+  }
+
+  // An expansion: only the new nodes move; every node drawn before is held in place.
+  function layoutAround(cy, added) {
+    const fresh = new Set(added);
+    const held = cy.nodes().filter((n) => !fresh.has(n.id()) && !n.locked());
+    held.lock();
+    const layout = cy.elements().layout({ ...COSE, randomize: false, numIter: 800 });
+    layout.one("layoutstop", () => {
+      held.unlock();
+      finishDrawing(cy, true);
+    });
+    layout.run();
+  }
+
+  const COSE = {
+    name: "cose",
+    animate: false,
+    fit: false,
+    nodeDimensionsIncludeLabels: true,
+    idealEdgeLength: () => 80,
+    nodeRepulsion: () => 6000,
+    componentSpacing: 60,
+    numIter: 1500,
+  };
+
+  function finishDrawing(cy, fit) {
+    if (fit) fitGraph(cy);
+    markDrawn(cy);
+  }
+
+  // What is drawn, for a person's tools and the end-to-end tests alike: a count on the
+  // container, and a list of the entities shown (the text alternative of the picture).
+  function markDrawn(cy) {
+    const shown = cy.nodes(":visible");
+    const links = cy.edges(":visible");
+    cy.container().setAttribute("data-drawn", `${shown.length} nodes, ${links.length} links`);
+    const list = clear($("canvas-list"));
+    const w = cy.width();
+    const h = cy.height();
+    for (const n of shown.sort(byId)) {
+      const p = n.renderedPosition();
+      const inside = p.x >= 0 && p.y >= 0 && p.x <= w && p.y <= h;
+      const node = state.canvas.nodes.get(n.id());
+      list.append(
+        el("li", { "data-id": n.id(), "data-on-screen": inside ? "yes" : "no" }, node ? String(node.properties.name || n.id()) : n.id())
+      );
+    }
+  }
+
+  // After every change: the status line, the legend, the time filter, the buttons, the address.
+  function afterChange() {
+    const c = state.canvas;
+    const parts = [];
+    if (state.cy) {
+      parts.push(`${plural(state.cy.nodes(":visible").length, "node")}, ${plural(state.cy.edges(":visible").length, "link")}`);
+    } else {
+      parts.push(`${plural(0, "node")}, ${plural(0, "link")}`);
+    }
+    if (state.lastRun) parts.push(plural(state.lastRun.rows, "row"), `${state.lastRun.name} in ${state.lastRun.ms} ms`);
+    if (c.expanded.size) parts.push(`${plural(c.expanded.size, "entity", "entities")} expanded`);
+    setStatus(parts.join(" · "));
+    drawLegend();
+    drawTimeFilter();
+    $("show-hidden-button").disabled = !c.hidden.size;
+    $("show-hidden-button").textContent = c.hidden.size ? `Show hidden (${c.hidden.size})` : "Show hidden";
+    $("snapshot-button").disabled = !c.nodes.size;
+    remember();
+  }
+
+  function bindGraph(cy) {
+    cy.on("tap", "node", (evt) => showNode(evt.target.id()));
+    cy.on("tap", "edge", (evt) => showEdge(evt.target.id()));
+    cy.on("tap", (evt) => {
+      if (evt.target === cy) showPlaceholder();
+    });
+    cy.on("dbltap", "node", (evt) => expand(evt.target.id()));
+    // Hover: a node's name and its links' captions at any zoom.
+    cy.on("mouseover", "node", (evt) => evt.target.closedNeighborhood().addClass("near"));
+    cy.on("mouseout", "node", (evt) => evt.target.closedNeighborhood().removeClass("near"));
+    cy.on("mouseover", "edge", (evt) => evt.target.addClass("near"));
+    cy.on("mouseout", "edge", (evt) => evt.target.removeClass("near"));
+    cy.on("dragfree", "node", () => remember());
+  }
+
+  // --- the legend: drawn from the same style as the graph ---------------------------------
+
+  function swatch(style) {
+    const shape = shapeOf(style.shape);
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "-1.2 -1.2 2.4 2.4");
+    svg.setAttribute("class", "swatch");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("data-shape", style.shape);
+    const outline = shape.points
+      ? document.createElementNS(SVG, "polygon")
+      : document.createElementNS(SVG, "circle");
+    if (shape.points) {
+      // Cytoscape's polygon points have y pointing down, as SVG's do.
+      outline.setAttribute("points", shape.points.replace(/(\S+) (\S+)/g, "$1,$2").trim());
+    } else {
+      outline.setAttribute("r", "1");
+    }
+    outline.setAttribute("fill", style.fill);
+    outline.setAttribute("stroke", style.stroke);
+    outline.setAttribute("stroke-width", "0.15");
+    svg.append(outline);
+    return svg;
+  }
+
+  function drawLegend() {
+    const list = clear($("legend"));
+    const counts = new Map();
+    for (const node of state.canvas.nodes.values()) {
+      const label = styleLabel(node.labels);
+      counts.set(label, (counts.get(label) || 0) + 1);
+    }
+    const order = state.styles.styles.map((s) => s.label);
+    const labels = [...counts.keys()].sort((a, b) => {
+      const ia = order.indexOf(a) < 0 ? order.length : order.indexOf(a);
+      const ib = order.indexOf(b) < 0 ? order.length : order.indexOf(b);
+      return ia - ib || (a < b ? -1 : 1);
+    });
+    for (const label of labels) {
+      list.append(el("li", { "data-label": label }, swatch(styleFor(label)), `${label} `, el("span", { className: "muted", text: counts.get(label) })));
+    }
+    if (state.canvas.relationships.size) {
+      const links = state.styles.links || FALLBACK_STYLES.links;
+      list.append(
+        el("li", { className: "legend-link" }, el("span", { className: "line-solid", "aria-hidden": "true" }), `confidence ≥ ${links.low_confidence}%`),
+        el("li", { className: "legend-link" }, el("span", { className: "line-dashed", "aria-hidden": "true" }), `below ${links.low_confidence}%`),
+        el("li", { className: "legend-link" }, el("span", { className: "line-contradicted", "aria-hidden": "true" }), "⚠ sources disagree")
+      );
+    }
+  }
+
+  // --- a briefing snapshot of the canvas ---------------------------------------------------
+
+  async function snapshotCanvas() {
+    const cy = state.cy;
+    const canvas = state.canvas;
+    const ids = [...canvas.nodes.keys()].filter((id) => !cy || cy.getElementById(id).visible());
+    const types = [...new Set([...canvas.relationships.values()].map((r) => r.type))].sort();
+    const title = $("snapshot-title").value.trim() || `Canvas: ${ids.length} entities`;
+    const box = clear($("snapshot-result"));
+    box.hidden = false;
+    box.append("Freezing the canvas…");
+    try {
+      // links_among: exactly these entities and the links of the types shown among them.
+      const snap = await api(`${API}/snapshots`, { title, query: { name: SNAPSHOT_QUERY, params: { ids, types } } });
+      clear(box).append(
+        el("strong", { text: "Snapshot " }),
+        el("code", { text: snap.id }),
+        ` · ${plural(snap.nodes, "entity", "entities")}, ${plural(snap.relationships, "link")} · `,
+        el("button", { type: "button", className: "link", text: "open the briefing", onclick: () => openDownload(snap.formats.html) })
+      );
+    } catch (exc) {
+      clear(box).hidden = true;
+      showError(exc);
+    }
+  }
+
+  // Downloads need the key header, so the page fetches them and opens the bytes it got.
+  async function openDownload(path) {
+    try {
+      const response = await fetch(path, { headers: { "X-API-Key": currentKey() } });
+      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      const url = URL.createObjectURL(await response.blob());
+      window.open(url, "_blank", "noopener");
+    } catch (exc) {
+      showError(exc);
+    }
+  }
+
+  // --- contradictions: which events' sources disagree ------------------------------------
+
+  async function loadContradictions() {
+    try {
+      const found = await api(`${API}/contradictions`);
+      for (const item of found) {
+        const events = item.claims.map((c) => c.event_id);
+        events.forEach((id) => state.contradicted.add(id));
+        for (const a of events) for (const b of events) if (a !== b) state.contradictedPairs.add(`${a}|${b}`);
+      }
+    } catch (exc) {
+      /* not shown: the canvas works without the marks */
+    }
   }
 
   function runLinksOf(id) {
@@ -415,243 +1117,18 @@
     run(LINKS_QUERY, values);
   }
 
-  // --- rendering -------------------------------------------------------------------------
-
-  function render(name, rows, graph, focus) {
-    state.nodes = new Map(graph.nodes.map((n) => [n.id, n]));
-    state.relationships = new Map(graph.relationships.map((r) => [r.id, r]));
-    state.sources = new Map(graph.sources.map((s) => [s.id, s]));
-    drawGraph(graph, focus, rows.length);
-    drawLegend(graph);
-    drawRows(rows);
-    // One entity asked about (entity_links and the like): open its evidence at once.
-    const asked = [...focus].filter((id) => state.nodes.has(id));
-    if (asked.length === 1) select(asked[0], false);
-    else showPlaceholder();
-  }
-
-  function cyStyle() {
-    const style = [
-      {
-        selector: "node",
-        style: {
-          "background-color": "data(fill)",
-          "border-color": "data(stroke)",
-          "border-width": 1.5,
-          width: 26,
-          height: 26,
-          label: "data(caption)",
-          "font-family": FONT,
-          "font-size": 13,
-          color: "#1f2328",
-          "text-valign": "bottom",
-          "text-margin-y": 4,
-          "text-wrap": "wrap",
-          "text-max-width": 110,
-          "text-background-color": "#ffffff",
-          "text-background-opacity": 0.85,
-          "text-background-padding": 1,
-        },
-      },
-      { selector: "node.focus", style: { width: 38, height: 38, "border-width": 3, "font-weight": "bold" } },
-      {
-        selector: "edge",
-        style: {
-          width: 1.4,
-          "line-color": "#8c959f",
-          "target-arrow-color": "#8c959f",
-          "target-arrow-shape": "triangle",
-          "arrow-scale": 0.9,
-          "curve-style": "bezier",
-          label: "data(caption)",
-          "font-family": FONT,
-          "font-size": 10,
-          color: "#57606a",
-          "text-rotation": "autorotate",
-          "text-background-color": "#ffffff",
-          "text-background-opacity": 0.9,
-          "text-background-padding": 1,
-        },
-      },
-      {
-        selector: "node:selected",
-        style: { "border-color": "#0969da", "border-width": 4, "underlay-color": "#0969da", "underlay-opacity": 0.15, "underlay-padding": 6 },
-      },
-      {
-        selector: "edge:selected",
-        style: { width: 3, "line-color": "#0969da", "target-arrow-color": "#0969da", color: "#0969da" },
-      },
-    ];
-    for (const [name, shape] of Object.entries(SHAPES)) {
-      const css = { shape };
-      if (POLYGONS[name]) css["shape-polygon-points"] = POLYGONS[name];
-      style.push({ selector: `node.shape-${name}`, style: css });
-    }
-    return style;
-  }
-
-  // Fit, but a small graph is not blown up to fill the frame: text stays at reading size.
-  function fitGraph(cy) {
-    cy.fit(undefined, 40);
-    if (cy.zoom() > 1.25) {
-      cy.zoom(1.25);
-      cy.center();
-    }
-  }
-
-  function byId(a, b) {
-    return a.id() < b.id() ? -1 : a.id() > b.id() ? 1 : 0;
-  }
-
-  // Deterministic: the linked part as a circle in id order, then force-directed from there
-  // (cose without randomness); entities with no drawn link in rows beneath it.
-  function layoutGraph(cy) {
-    const alone = cy.nodes().filter((n) => n.degree(false) === 0).sort(byId);
-    const linked = cy.elements().difference(alone);
-    const finish = () => {
-      const frame = { w: cy.width(), h: cy.height() };
-      let box = linked.nonempty() ? linked.boundingBox() : { x1: 0, y2: -80, w: 0, h: 0 };
-      // A tall layout in a wide frame is turned a quarter (x <-> y) so it fills the frame.
-      if ((box.h > box.w * 1.2 && frame.w > frame.h) || (box.w > box.h * 1.2 && frame.h > frame.w)) {
-        linked.nodes().positions((n) => ({ x: n.position("y"), y: n.position("x") }));
-        box = linked.boundingBox();
-      }
-      // Then stretched (at most 1.6 times) along the frame's long side to use its room.
-      if (linked.nonempty() && box.w > 0 && box.h > 0) {
-        const want = frame.w / frame.h;
-        const have = box.w / box.h;
-        const sx = have < want ? Math.min(want / have, 1.6) : 1;
-        const sy = have > want ? Math.min(have / want, 1.6) : 1;
-        if (sx !== 1 || sy !== 1) {
-          const cx = (box.x1 + box.x2) / 2;
-          const cyy = (box.y1 + box.y2) / 2;
-          linked.nodes().positions((n) => ({
-            x: cx + (n.position("x") - cx) * sx,
-            y: cyy + (n.position("y") - cyy) * sy,
-          }));
-          box = linked.boundingBox();
-        }
-      }
-      const step = 150;
-      const perRow = Math.max(1, Math.floor(Math.max(box.w, 600) / step) + 1);
-      alone.positions((n, i) => ({
-        x: box.x1 + (i % perRow) * step,
-        y: box.y2 + 80 + Math.floor(i / perRow) * 90,
-      }));
-      fitGraph(cy);
-      // What was drawn, for a person's tools and the end-to-end test alike.
-      cy.container().setAttribute("data-drawn", `${cy.nodes().length} nodes, ${cy.edges().length} links`);
-    };
-    if (linked.empty()) {
-      finish();
-      return;
-    }
-    linked.layout({ name: "circle", sort: byId, fit: false }).run();
-    const layout = linked.layout({
-      name: "cose",
-      randomize: false,
-      animate: false,
-      fit: false,
-      nodeDimensionsIncludeLabels: true,
-      idealEdgeLength: () => 60,
-      nodeRepulsion: () => 5000,
-      componentSpacing: 50,
-      numIter: 1500,
-    });
-    layout.one("layoutstop", finish);
-    layout.run();
-  }
-
-  function drawGraph(graph, focus, rowCount) {
-    if (state.cy) {
-      state.cy.destroy();
-      state.cy = null;
-    }
-    $("graph").removeAttribute("data-drawn");
-    const empty = $("graph-empty");
-    empty.hidden = true;
-    if (!graph.nodes.length) {
-      empty.textContent = rowCount
-        ? "The rows of this query name no entity, so there is no graph; the rows are below."
-        : "The query returned no rows.";
-      empty.hidden = false;
-      return;
-    }
-    if (typeof window.cytoscape !== "function") {
-      $("vendor-missing").hidden = false;
-      $("graph").hidden = true;
-      empty.textContent = "The graph cannot be drawn: the graph library is not installed (see the notice above).";
-      empty.hidden = false;
-      return;
-    }
-    const elements = [];
-    for (const node of graph.nodes) {
-      const label = styleLabel(node.labels);
-      const style = styleFor(label);
-      elements.push({
-        group: "nodes",
-        data: {
-          id: node.id,
-          caption: clip(String(node.properties.name || node.id), 60),
-          fill: style.fill,
-          stroke: style.stroke,
-        },
-        classes: [`shape-${style.shape in SHAPES ? style.shape : "circle"}`, focus.has(node.id) ? "focus" : ""].join(" ").trim(),
-      });
-    }
-    for (const rel of graph.relationships) {
-      elements.push({
-        group: "edges",
-        data: { id: rel.id, source: rel.from_id, target: rel.to_id, caption: rel.type },
-      });
-    }
-    const cy = window.cytoscape({
-      container: $("graph"),
-      elements,
-      style: cyStyle(),
-      layout: { name: "preset" },
-      minZoom: 0.15,
-      maxZoom: 4,
-      boxSelectionEnabled: false,
-      selectionType: "single",
-    });
-    layoutGraph(cy);
-    cy.on("tap", "node", (evt) => showNode(evt.target.id()));
-    cy.on("tap", "edge", (evt) => showEdge(evt.target.id()));
-    cy.on("tap", (evt) => {
-      if (evt.target === cy) showPlaceholder();
-    });
-    state.cy = cy;
-  }
-
-  function drawLegend(graph) {
-    const list = clear($("legend"));
-    const counts = new Map();
-    for (const node of graph.nodes) {
-      const label = styleLabel(node.labels);
-      counts.set(label, (counts.get(label) || 0) + 1);
-    }
-    const order = state.styles.styles.map((s) => s.label);
-    const labels = [...counts.keys()].sort((a, b) => {
-      const ia = order.indexOf(a) < 0 ? order.length : order.indexOf(a);
-      const ib = order.indexOf(b) < 0 ? order.length : order.indexOf(b);
-      return ia - ib || (a < b ? -1 : 1);
-    });
-    for (const label of labels) {
-      const style = styleFor(label);
-      const swatch = el("span", { className: `swatch swatch-${style.shape}`, "aria-hidden": "true" });
-      swatch.style.backgroundColor = style.fill; // CSSOM: allowed by the CSP, unlike style=""
-      swatch.style.borderColor = style.stroke;
-      list.append(el("li", {}, swatch, `${label} `, el("span", { className: "muted", text: counts.get(label) })));
-    }
+  // A search result: added to the canvas (with its links), or the start of a new one.
+  function openEntity(id) {
+    if (state.canvas.nodes.size) expand(id);
+    else runLinksOf(id);
   }
 
   function cellContent(value) {
     if (value === null || value === undefined) return el("span", { className: "muted", text: "null" });
     if (typeof value === "string") {
-      if (state.nodes.has(value) || state.relationships.has(value)) {
-        const node = state.nodes.get(value);
-        const what = node ? node.properties.name || value : state.relationships.get(value).type;
+      if (state.canvas.nodes.has(value) || state.canvas.relationships.has(value)) {
+        const node = state.canvas.nodes.get(value);
+        const what = node ? node.properties.name || value : state.canvas.relationships.get(value).type;
         return el("button", {
           type: "button",
           className: "link",
@@ -695,8 +1172,8 @@
         if (move) state.cy.animate({ center: { eles: item }, duration: 200 });
       }
     }
-    if (state.nodes.has(id)) showNode(id);
-    else if (state.relationships.has(id)) showEdge(id);
+    if (state.canvas.nodes.has(id)) showNode(id);
+    else if (state.canvas.relationships.has(id)) showEdge(id);
   }
 
   // --- the side panel: properties, quote, sources ------------------------------------------
@@ -740,7 +1217,7 @@
     if (!ids.length) section.append(el("p", { className: "warning", text: "No source cited." }));
     const list = el("ol", { className: "sources" });
     for (const id of ids) {
-      const source = state.sources.get(id);
+      const source = state.canvas.sources.get(id);
       const item = el("li", {});
       if (source) {
         const title = String(source.title || source.name || id);
@@ -763,13 +1240,13 @@
   }
 
   function nodeButton(id) {
-    const node = state.nodes.get(id);
+    const node = state.canvas.nodes.get(id);
     const name = node ? String(node.properties.name || id) : id;
     return el("button", { type: "button", className: "link", text: name, onclick: () => select(id) });
   }
 
   function showNode(id) {
-    const node = state.nodes.get(id);
+    const node = state.canvas.nodes.get(id);
     if (!node) return;
     const props = node.properties;
     const panel = clear($("details"));
@@ -778,8 +1255,29 @@
       el("p", { className: "labels" }, node.labels.map((l) => el("span", { className: "chip", text: l }))),
       el("p", {}, el("code", { className: "id", text: id }))
     );
+    const canvas = state.canvas;
+    const actions = el("div", { className: "node-actions", role: "group", "aria-label": "Canvas actions" });
     if (state.queries.has(LINKS_QUERY)) {
-      panel.append(el("button", { type: "button", text: "Show its links", title: `run ${LINKS_QUERY} for this entity`, onclick: () => runLinksOf(id) }));
+      const expanded = canvas.expanded.has(id);
+      actions.append(
+        el("button", {
+          type: "button",
+          className: "primary",
+          text: expanded ? (canvas.more.has(id) ? `More links (+${EXPAND_STEP})` : "All links shown") : "Expand: add its links",
+          title: `add this entity's links (${LINKS_QUERY}, ${EXPAND_STEP} at a time) to the canvas`,
+          disabled: expanded && !canvas.more.has(id),
+          onclick: () => expand(id),
+        })
+      );
+    }
+    actions.append(
+      el("button", { type: "button", text: canvas.pinned.has(id) ? "Unpin" : "Pin", title: "hold it where it is when the canvas grows", onclick: () => togglePin(id) }),
+      el("button", { type: "button", text: "Hide", title: "hide it (Show hidden brings it back)", onclick: () => hideNode(id) }),
+      el("button", { type: "button", text: "Remove", title: "take it and its links off the canvas", onclick: () => removeNode(id) })
+    );
+    panel.append(actions);
+    if (state.contradicted.has(id)) {
+      panel.append(el("p", { className: "warning", text: "⚠ Sources disagree about this event (see /api/v1/contradictions)." }));
     }
     if (props.description) panel.append(el("p", { className: "description", text: String(props.description) }));
     panel.append(evidence(props));
@@ -788,7 +1286,7 @@
   }
 
   function showEdge(id) {
-    const rel = state.relationships.get(id);
+    const rel = state.canvas.relationships.get(id);
     if (!rel) return;
     const panel = clear($("details"));
     panel.append(
@@ -825,7 +1323,7 @@
                 onclick: () => {
                   clear(list).hidden = true;
                   $("search-input").value = item.name;
-                  runLinksOf(item.id);
+                  openEntity(item.id);
                 },
               },
               el("strong", { text: item.name }),
@@ -842,11 +1340,22 @@
       showError(exc);
     }
   }
-
   // --- start -----------------------------------------------------------------------------
+
+  // Until a key is given the page asks for one and calls nothing that needs it.
+  function askForKey() {
+    $("key-prompt").hidden = false;
+    setStatus("Enter an API key above to begin.");
+    const select = clear($("query-select"));
+    select.append(el("option", { text: "Enter an API key first" }));
+    const params = clear($("params"));
+    params.append(el("legend", { text: "Parameters" }), el("p", { className: "muted", text: "The queries are listed once a key is given." }));
+    $("key-input").focus();
+  }
 
   async function start() {
     if (typeof window.cytoscape !== "function") $("vendor-missing").hidden = false;
+    state.canvas = emptyCanvas();
     keyFromHash();
     showKeyState();
     $("key-form").addEventListener("submit", (evt) => {
@@ -868,7 +1377,8 @@
     $("query-select").addEventListener("change", () => renderParams(selectedQuery()));
     $("search-form").addEventListener("submit", (evt) => {
       evt.preventDefault();
-      search($("search-input").value);
+      if (!currentKey()) askForKey();
+      else search($("search-input").value);
     });
     document.addEventListener("click", (evt) => {
       if (!$("search-form").contains(evt.target)) clear($("search-results")).hidden = true;
@@ -880,6 +1390,13 @@
       }
     });
     $("fit-button").addEventListener("click", () => state.cy && fitGraph(state.cy));
+    $("undo-button").addEventListener("click", undo);
+    $("show-hidden-button").addEventListener("click", showHidden);
+    $("time-slider").addEventListener("input", onTimeSlider);
+    $("snapshot-form").addEventListener("submit", (evt) => {
+      evt.preventDefault();
+      snapshotCanvas();
+    });
     // Cytoscape measures its container once; follow the frame when the window changes.
     if (typeof ResizeObserver === "function") {
       let size = "";
@@ -890,6 +1407,7 @@
         if (!state.cy) return;
         state.cy.resize();
         fitGraph(state.cy);
+        markDrawn(state.cy);
       }).observe($("graph"));
     }
     window.addEventListener("hashchange", () => {
@@ -900,17 +1418,27 @@
       }
       if (location.hash === state.lastHash) return;
       const wanted = fromHash();
-      if (wanted && choose(wanted.name, wanted.params)) runForm();
+      if (wanted && choose(wanted.name, wanted.params)) runForm(replayOf(wanted));
     });
 
+    if (!currentKey()) {
+      askForKey();
+      return;
+    }
     const [queries, styles] = await Promise.all([
       api(`${API}/queries?mode=read`).catch((exc) => exc),
       api("/explore/styles.json").catch(() => FALLBACK_STYLES),
+      loadContradictions(),
     ]);
     state.styles = styles;
     if (queries instanceof Error) {
-      const needsKey = queries instanceof ApiError && queries.error.status === 401;
-      setStatus(needsKey ? "Enter an API key above (viewer or higher)." : "Could not load the named queries.");
+      const badKey = queries instanceof ApiError && queries.error.status === 401;
+      if (badKey) {
+        askForKey();
+        setStatus("That API key was not accepted (unknown, revoked or expired): enter another.");
+        return;
+      }
+      setStatus("Could not load the named queries.");
       showError(queries);
       return;
     }
@@ -923,7 +1451,7 @@
     $("run-button").disabled = false;
     const wanted = fromHash();
     if (wanted && choose(wanted.name, wanted.params)) {
-      runForm();
+      runForm(replayOf(wanted));
     } else if (choose(DEFAULT_QUERY)) {
       runForm();
     } else if (select.options.length) {

@@ -1,11 +1,12 @@
 // name: all_links
 // mode: read
 // description: Every link that passes the type, confidence and grading filters (for whole-graph analytics), up to a cap.
+// audience: plumbing
 // param types: LIST<STRING> = ["ATTRIBUTED_TO", "OCCURRED_AT", "TARGETED", "INVOLVED"]
 // param min_confidence: INTEGER = 0
 // param max_reliability: STRING = "F"
 // param max_credibility: INTEGER = 6
-// param limit: INTEGER = 100000
+// param limit: INTEGER = 1000
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []
 // $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance

@@ -1,6 +1,7 @@
 // name: api_key_by_id
 // mode: read
 // description: One API key with its secret's hash, to check a presented token (system use only).
+// audience: plumbing
 // param key: STRING = "3f9a1c2b7d4e"
 MATCH (k:ApiKey {id: $key})
 RETURN k.id AS id, k.name AS name, k.role AS role, k.hash AS hash, k.handling AS handling,

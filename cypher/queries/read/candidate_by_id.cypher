@@ -1,6 +1,7 @@
 // name: candidate_by_id
 // mode: read
 // description: One candidate entity proposed by ingestion, with its review status.
+// audience: plumbing
 // param candidate: STRING = "candidate-le-monde-00000000"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

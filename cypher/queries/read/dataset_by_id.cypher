@@ -1,6 +1,7 @@
 // name: dataset_by_id
 // mode: read
 // description: The record of one import (a Dataset): file, hash, counts, who ran it and when.
+// audience: plumbing
 // param dataset: STRING = "dataset-3f2a9c0d1e4b5a6f-1a2b3c4d"
 MATCH (d:Dataset {id: $dataset})
 RETURN d.id AS id, d.file_name AS file_name, d.format AS format, d.sha256 AS sha256,

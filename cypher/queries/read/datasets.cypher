@@ -1,6 +1,7 @@
 // name: datasets
 // mode: read
 // description: The records of imports (Datasets), newest first.
+// audience: plumbing
 // param limit: INTEGER = 50
 MATCH (d:Dataset)
 RETURN d.id AS id, d.file_name AS file_name, d.format AS format, d.sha256 AS sha256,

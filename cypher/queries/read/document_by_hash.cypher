@@ -1,6 +1,7 @@
 // name: document_by_hash
 // mode: read
 // description: The source document whose text has this SHA-256, with the ids of the entities it already mentions.
+// audience: plumbing
 // param content_sha256: STRING = "718895991854f761c32584fb5294af8da63faa3231177a9966d80083cb7e044d"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

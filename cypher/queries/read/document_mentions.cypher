@@ -1,6 +1,7 @@
 // name: document_mentions
 // mode: read
 // description: A source document and every entity it mentions, each with the quotes and grading of the mention.
+// audience: investigator
 // param id: STRING = "document-seed-004-dfd687ba"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

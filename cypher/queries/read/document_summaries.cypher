@@ -1,6 +1,7 @@
 // name: document_summaries
 // mode: read
 // description: Title, name and publication date of the documents with these ids.
+// audience: plumbing
 // param ids: LIST<STRING> = ["document-seed-004-dfd687ba"]
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

@@ -1,6 +1,7 @@
 // name: entities_by_ids
 // mode: read
 // description: Short summaries (name, labels, date, grading) of the entities with these ids.
+// audience: plumbing
 // param ids: LIST<STRING> = ["person-mohamed-amra-2da800b3", "company-oportik-34ffa123"]
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

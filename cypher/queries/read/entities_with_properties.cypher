@@ -1,6 +1,7 @@
 // name: entities_with_properties
 // mode: read
 // description: Full records (labels and properties, search text and document text aside) of the entities with these ids.
+// audience: plumbing
 // param ids: LIST<STRING> = ["person-mohamed-amra-2da800b3"]
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

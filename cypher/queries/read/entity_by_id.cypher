@@ -1,6 +1,7 @@
 // name: entity_by_id
 // mode: read
 // description: One entity with its labels, properties and provenance.
+// audience: plumbing
 // param id: STRING = "person-mohamed-amra-2da800b3"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

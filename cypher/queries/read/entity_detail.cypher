@@ -1,6 +1,7 @@
 // name: entity_detail
 // mode: read
 // description: One entity with all its properties and provenance, and its relationships counted by type.
+// audience: investigator
 // param id: STRING = "person-mohamed-amra-2da800b3"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

@@ -1,6 +1,7 @@
 // name: entity_ids
 // mode: read
 // description: The id of every entity, or of those of dataset $dataset when it is not empty (exports read the rest by id).
+// audience: plumbing
 // param dataset: STRING = ""
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

@@ -1,6 +1,7 @@
 // name: entity_links
 // mode: read
 // description: The direct links of an entity, each with its evidence (sources and quote).
+// audience: investigator
 // param id: STRING = "person-mohamed-amra-2da800b3"
 // param limit: INTEGER = 100
 // param handling_all: BOOLEAN = true

@@ -1,6 +1,7 @@
 // name: entity_relationships
 // mode: read
 // description: Every relationship of one entity, in both directions and of every type (MENTIONS included), with all its properties and the labels of both ends.
+// audience: investigator
 // param id: STRING = "person-mohamed-amra-2da800b3"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

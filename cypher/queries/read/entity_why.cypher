@@ -1,6 +1,7 @@
 // name: entity_why
 // mode: read
 // description: What made an entity: its sources (each document with the quotes that cite it), the datasets that brought it, and what it was merged with.
+// audience: investigator
 // param id: STRING = "person-mohamed-amra-2da800b3"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

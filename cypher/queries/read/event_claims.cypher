@@ -1,6 +1,7 @@
 // name: event_claims
 // mode: read
 // description: Every event (merged-away ones too) with its date and status claims, the dated events that are PART_OF it, and their sources, for finding contradictions.
+// audience: investigator
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []
 // $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance

@@ -1,6 +1,7 @@
 // name: expand_frontier
 // mode: read
 // description: One breadth-first step: the links from these entities that pass the type, confidence, grading and date filters.
+// audience: investigator
 // param ids: LIST<STRING> = ["company-oportik-34ffa123"]
 // param types: LIST<STRING> = ["RESOLD", "SUPPLIED", "TARGETED", "OWNERSHIP", "SEIZED"]
 // param min_confidence: INTEGER = 0

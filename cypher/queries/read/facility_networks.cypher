@@ -1,6 +1,7 @@
 // name: facility_networks
 // mode: read
 // description: How criminal networks connect to one facility: each known kind of connection with its evidence path, searched from the facility.
+// audience: investigator
 // param types: LIST<STRING> = ["ATTRIBUTED_TO", "OCCURRED_AT", "TARGETED", "PART_OF", "MEMBERSHIP", "DETAINED_AT", "INVOLVED", "SUPPLIER_OF", "SUPPLIED", "RESOLD", "SEIZED", "SEARCHED"]
 // param facility_id: STRING = "facility-la-sante-prison-c278fec2"
 // param min_confidence: INTEGER = 0

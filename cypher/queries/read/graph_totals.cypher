@@ -1,6 +1,7 @@
 // name: graph_totals
 // mode: read
 // description: How many entities and relationships between them the knowledge graph holds.
+// audience: plumbing
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []
 // $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance

@@ -1,6 +1,7 @@
 // name: incidents
 // mode: read
 // description: A timeline of events, by date (undated last), with facilities and attributed networks (directly or via a wave).
+// audience: investigator
 // param labels: LIST<STRING> = ["Attack", "Escape", "Arrest", "Seizure", "Operation"]
 // param since: STRING = "0000"
 // param until: STRING = "9999"

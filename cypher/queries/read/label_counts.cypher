@@ -1,6 +1,7 @@
 // name: label_counts
 // mode: read
 // description: Nodes per label combination, most common first.
+// audience: investigator
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []
 // $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance

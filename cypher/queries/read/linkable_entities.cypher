@@ -1,6 +1,7 @@
 // name: linkable_entities
 // mode: read
 // description: Every entity a document can mention (documents and merged-away entities left out), with its names.
+// audience: plumbing
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []
 // $handling_all and $handling_codes are filled in by crimegraph from the caller's clearance

@@ -1,6 +1,7 @@
 // name: links_among
 // mode: read
 // description: Every relationship of the chosen types between two of the given entities, with its properties.
+// audience: investigator
 // param ids: LIST<STRING> = ["person-mohamed-amra-2da800b3", "escape-mohamed-amra-fe052559"]
 // param types: LIST<STRING> = ["INVOLVED", "OCCURRED_AT"]
 // param handling_all: BOOLEAN = true

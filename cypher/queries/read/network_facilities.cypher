@@ -1,6 +1,7 @@
 // name: network_facilities
 // mode: read
 // description: How one criminal network connects to facilities: each known kind of connection with its evidence path, searched from the network.
+// audience: investigator
 // param types: LIST<STRING> = ["ATTRIBUTED_TO", "OCCURRED_AT", "TARGETED", "PART_OF", "MEMBERSHIP", "DETAINED_AT", "INVOLVED", "SUPPLIER_OF", "SUPPLIED", "RESOLD", "SEIZED", "SEARCHED"]
 // param network_id: STRING = "criminalnetwork-organized-crime-networks-d2d233f5"
 // param min_confidence: INTEGER = 0

@@ -1,6 +1,7 @@
 // name: network_facility_links
 // mode: read
 // description: How criminal networks connect to facilities: each known kind of connection with its evidence path.
+// audience: investigator
 // param network_id: STRING = "criminalnetwork-organized-crime-networks-d2d233f5"
 // param facility_id: STRING = ""
 // param min_confidence: INTEGER = 0

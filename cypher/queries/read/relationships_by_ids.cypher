@@ -1,6 +1,7 @@
 // name: relationships_by_ids
 // mode: read
 // description: The relationships whose id is a key of $wanted, with their ends and properties (an import's check for ids already stored).
+// audience: plumbing
 // param wanted: MAP = {"membership-x-00000000": true}
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

@@ -1,6 +1,7 @@
 // name: relationships_from
 // mode: read
 // description: The relationships that start at the given entities and end at an entity, with their properties; only those of dataset $dataset when it is not empty.
+// audience: plumbing
 // param ids: LIST<STRING> = ["person-mohamed-amra-2da800b3"]
 // param dataset: STRING = ""
 // param handling_all: BOOLEAN = true

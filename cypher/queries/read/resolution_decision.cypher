@@ -1,6 +1,7 @@
 // name: resolution_decision
 // mode: read
 // description: One resolution decision with its undo record (the exact state before a merge).
+// audience: plumbing
 // param decision: STRING = "decision-person-mohamed-amra-2da800b3-0a1b2c3d"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

@@ -1,6 +1,7 @@
 // name: resolution_decisions
 // mode: read
 // description: Analysts' resolution decisions (all, or those about one entity), oldest first, without their undo records.
+// audience: plumbing
 // param entity_id: STRING = ""
 // param limit: INTEGER = 1000
 // param handling_all: BOOLEAN = true

@@ -1,6 +1,7 @@
 // name: resolution_entities
 // mode: read
 // description: Live entities (documents and merged-away entities aside; all of them, or those with these ids) with what duplicate detection compares: names, identifying properties, sources, neighbours.
+// audience: plumbing
 // param ids: LIST<STRING> = []
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

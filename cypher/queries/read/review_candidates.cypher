@@ -1,6 +1,7 @@
 // name: review_candidates
 // mode: read
 // description: Candidate entities proposed by ingestion, optionally only those of one status or one document ('' = any).
+// audience: plumbing
 // param status: STRING = "pending"
 // param document_id: STRING = ""
 // param skip: INTEGER = 0

@@ -1,6 +1,7 @@
 // name: search_entities
 // mode: read
 // description: Entities whose name or alias matches a fulltext query, best match first.
+// audience: investigator
 // param fulltext_index: STRING = "entity_search"
 // param q: STRING = "amra~1 OR amra^2"
 // param label: STRING = "Entity"

@@ -1,6 +1,7 @@
 // name: snapshot_by_id
 // mode: read
 // description: A stored snapshot (its JSON document) by id.
+// audience: plumbing
 // param id: STRING = "snapshot-3f2a9c0d1e4b5a6f"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

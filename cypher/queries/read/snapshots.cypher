@@ -1,6 +1,7 @@
 // name: snapshots
 // mode: read
 // description: Stored snapshots, newest first.
+// audience: plumbing
 // param limit: INTEGER = 50
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

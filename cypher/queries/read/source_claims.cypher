@@ -1,6 +1,7 @@
 // name: source_claims
 // mode: read
 // description: A source document and every node and relationship that cites it.
+// audience: investigator
 // param id: STRING = "document-seed-004-dfd687ba"
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []

@@ -1,6 +1,7 @@
 // name: stored_node_count
 // mode: read
 // description: How many nodes the database holds, of every label (the :SchemaVersion record excepted): is it empty?
+// audience: plumbing
 // param handling_all: BOOLEAN = true
 // param handling_codes: LIST<STRING> = []
 // `crimegraph restore` refuses to replace a database that holds any without --force; the
