@@ -1,6 +1,7 @@
 // name: entities_by_label
 // mode: read
 // description: A page of the entities with one label, by name (what /entities lists without a search text).
+// audience: investigator
 // param label: STRING = "Person"
 // param skip: INTEGER = 0
 // param limit: INTEGER = 20
