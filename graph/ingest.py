@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -26,6 +28,7 @@ from typing import Any
 
 from graph import visibility
 from graph.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from graph.language import LANGUAGES, detect_language
 from graph.linking import (
     Hit,
     Linkable,
@@ -40,6 +43,7 @@ from graph.linking import (
 from graph.linking import Occurrence as TextOccurrence
 from graph.model import Model, PartialDate, check_value
 from graph.store import Row, Store, WriteStep
+from graph.suggestions import Mention, suggest
 from graph.text import collapse_whitespace, search_text, stable_id
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
@@ -107,6 +111,10 @@ class IngestResult:
     linked: list[LinkedEntity]
     ambiguous: list[Ambiguity]
     candidates: list[dict[str, Any]]
+    language: str = "en"
+    # Relationships its sentences state between linked entities, for review (never stored
+    # here): graph.suggestions.
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -192,6 +200,54 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# --- the name matcher, kept between calls ----------------------------------------------
+
+
+class _LinkerCache:
+    """One Linker per store and clearance, rebuilt only when the graph's names change.
+
+    Reading every linkable entity and building the automaton costs about a second at 10k
+    entities; `linkable_names_stamp` (how many entities, how long their names in all)
+    costs one aggregate. A change it cannot see (a rename to a name of the same length)
+    is caught at write time: a mention of a vanished entity rolls the document back, and
+    ingest rebuilds and tries again (see `ingest`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._linkers: weakref.WeakKeyDictionary[
+            Store, dict[visibility.Visibility, tuple[tuple[int, int], Linker]]
+        ] = weakref.WeakKeyDictionary()
+
+    def get(self, store: Store, model: Model, fresh: bool = False) -> Linker:
+        clearance = visibility.current()
+        stamp_row = store.run("linkable_names_stamp")[0]
+        stamp = (int(stamp_row["entities"] or 0), int(stamp_row["name_chars"] or 0))
+        with self._lock:
+            kept = self._linkers.get(store, {}).get(clearance)
+        if kept is not None and kept[0] == stamp and not fresh:
+            return kept[1]
+        linker = Linker(
+            Linkable(
+                row["id"],
+                row["name"],
+                ordered_labels(model, row["labels"] or ()),
+                tuple(row["aliases"] or ()),
+            )
+            for row in store.run("linkable_entities")
+            if row["name"]
+        )
+        with self._lock:
+            self._linkers.setdefault(store, {})[clearance] = (stamp, linker)
+        return linker
+
+    def clear(self) -> None:
+        with self._lock:
+            self._linkers.clear()
+
+
+LINKERS = _LinkerCache()
+
+
 # --- ingestion ----------------------------------------------------------------------------
 
 
@@ -266,11 +322,72 @@ def ingest(
     confidence: int | None = None,
     today: date | None = None,
     handling: str | None = None,
+    language: str | None = None,
 ) -> IngestResult:
     """Store a document (or find it stored), link the entities it names and queue the
     names it holds that the graph does not, all in one transaction. `handling` restricts
-    the new document (and so its mentions and candidates) to keys holding that code."""
+    the new document (and so its mentions and candidates) to keys holding that code.
+    `language` ("en" or "fr") is detected from the text when not given."""
+    try:
+        return _ingest(
+            store,
+            model,
+            text,
+            title,
+            source_url,
+            published,
+            publisher,
+            grading,
+            confidence,
+            today,
+            handling,
+            language,
+            fresh=False,
+        )
+    except _StaleNames:
+        return _ingest(
+            store,
+            model,
+            text,
+            title,
+            source_url,
+            published,
+            publisher,
+            grading,
+            confidence,
+            today,
+            handling,
+            language,
+            fresh=True,
+        )
+
+
+class _StaleNames(Exception):
+    """The kept name matcher named an entity that is gone: rebuild it and try again."""
+
+
+def _ingest(
+    store: Store,
+    model: Model,
+    text: str,
+    title: str | None,
+    source_url: str | None,
+    published: str | None,
+    publisher: str | None,
+    grading: str | None,
+    confidence: int | None,
+    today: date | None,
+    handling: str | None,
+    language: str | None,
+    *,
+    fresh: bool,
+) -> IngestResult:
     text = check_text(text)
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput(
+            f"language must be one of {', '.join(LANGUAGES)}",
+            details=[_field("language", " | ".join(LANGUAGES))],
+        )
     handling = _check_handling(model, handling)
     claim_confidence = _check_confidence(DEFAULT_CONFIDENCE if confidence is None else confidence)
     reliability, credibility = parse_grading(grading)
@@ -348,22 +465,21 @@ def ingest(
         )
         mentioned = set()
 
-    entities = [
-        Linkable(
-            row["id"],
-            row["name"],
-            ordered_labels(model, row["labels"] or ()),
-            tuple(row["aliases"] or ()),
-        )
-        for row in store.run("linkable_entities")
-        if row["name"]
-    ]
-    linker = Linker(entities)
+    if existing and stored.get("language") in LANGUAGES:
+        language = str(stored["language"])
+    elif language is None:
+        language = detect_language(text)
+    if not existing:
+        steps[0].params["rows"][0]["props"]["language"] = language
+    linker = LINKERS.get(store, model, fresh)
     hits = linker.scan(text)
     index = SentenceIndex(sentences)
     linked, unresolved = _resolve(hits, linker, index, mentioned)
-    proposals = propose_candidates(text, sentences, hits, linker, _reference_date(published_date))
+    proposals = propose_candidates(
+        text, sentences, hits, linker, _reference_date(published_date), language
+    )
     proposals += _ambiguity_proposals(unresolved, index)
+    suggestions = suggest(text, _mentions(linked, index), model)
 
     grade = {"reliability": reliability, "credibility": credibility}
     mention_rows = [_mention_row(doc_id, item, grade) for item in linked]
@@ -379,6 +495,8 @@ def ingest(
     def check(position: int, step: WriteStep, rows: list[Row]) -> None:
         if step.query == "link_mentions" and rows[0]["rows"] != len(step.params["rows"]):
             # Raising inside the transaction rolls the whole document back.
+            if not fresh:
+                raise _StaleNames()
             raise Conflict("an entity was removed while the document was linked; try again")
 
     results = store.write_transaction(steps, progress=check, label="ingest")
@@ -401,7 +519,29 @@ def ingest(
         )
         for hit_group in unresolved.values()
     ]
-    return IngestResult(doc_id, doc_title, not existing, linked, ambiguous, candidates)
+    return IngestResult(
+        doc_id, doc_title, not existing, linked, ambiguous, candidates, language, suggestions
+    )
+
+
+def _mentions(linked: Sequence[LinkedEntity], index: SentenceIndex) -> list[Mention]:
+    """Every place a linked entity is named, for suggestions (ambiguous names left out)."""
+    found = []
+    for item in linked:
+        for occurrence in item.occurrences:
+            sentence = index.at(occurrence.start)
+            found.append(
+                Mention(
+                    occurrence.start,
+                    occurrence.end,
+                    sentence.start,
+                    occurrence.sentence,
+                    item.entity.id,
+                    item.entity.name,
+                    item.entity.labels,
+                )
+            )
+    return found
 
 
 def _check_handling(model: Model, handling: str | None) -> str | None:
@@ -535,6 +675,8 @@ def _candidate_row(doc_id: str, proposal: Proposal, confidence: int, now: str) -
     if proposal.date:
         props["date"] = proposal.date
         props["date_precision"] = proposal.date_precision
+    if proposal.relative_to:
+        props["date_relative_to"] = proposal.relative_to
     if proposal.options:
         props["options"] = proposal.options
     return {"id": candidate_id, "props": props}
