@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -203,29 +204,50 @@ def _now() -> str:
 # --- the name matcher, kept between calls ----------------------------------------------
 
 
-class _LinkerCache:
-    """One Linker per store and clearance, rebuilt only when the graph's names change.
+@dataclass
+class _Kept:
+    entities: int  # linkable_names_stamp when it was built
+    commits: int  # the store's committed writes when it was built (or after our own)
+    built: float  # time.monotonic()
+    linker: Linker
 
-    Reading every linkable entity and building the automaton costs about a second at 10k
-    entities; `linkable_names_stamp` (how many entities, how long their names in all)
-    costs one aggregate. A change it cannot see (a rename to a name of the same length)
-    is caught at write time: a mention of a vanished entity rolls the document back, and
-    ingest rebuilds and tries again (see `ingest`)."""
+
+class _LinkerCache:
+    """One Linker per store and clearance, rebuilt only when the graph's names may have
+    changed.
+
+    Reading every linkable entity and building the automaton costs seconds at 100k
+    entities; the check costs one label count. The linker is kept while (1) the store has
+    committed no write since it was built, other than ingestion's own (a document, its
+    mentions and candidates, which name nothing new), and (2) the graph holds as many
+    entities as then, which catches entities added or removed by another process (an
+    import from the command line). Changes another process makes to names without adding
+    or removing an entity (an alias, a merge) are picked up after MAX_AGE seconds. A
+    mention of an entity that vanished meanwhile rolls the document back, and ingest
+    rebuilds and tries again (see `ingest`)."""
+
+    MAX_AGE = 300.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._linkers: weakref.WeakKeyDictionary[
-            Store, dict[visibility.Visibility, tuple[tuple[int, int], Linker]]
-        ] = weakref.WeakKeyDictionary()
+        self._kept: weakref.WeakKeyDictionary[Store, dict[visibility.Visibility, _Kept]] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    def get(self, store: Store, model: Model, fresh: bool = False) -> Linker:
+    def get(self, store: Store, model: Model, fresh: bool = False) -> tuple[Linker, int]:
+        """The linker, and the store's commit count it is valid for."""
         clearance = visibility.current()
-        stamp_row = store.run("linkable_names_stamp")[0]
-        stamp = (int(stamp_row["entities"] or 0), int(stamp_row["name_chars"] or 0))
+        commits = store.commits
+        entities = int(store.run("linkable_names_stamp")[0]["entities"] or 0)
         with self._lock:
-            kept = self._linkers.get(store, {}).get(clearance)
-        if kept is not None and kept[0] == stamp and not fresh:
-            return kept[1]
+            kept = self._kept.get(store, {}).get(clearance)
+        if (
+            kept is not None
+            and not fresh
+            and (kept.entities, kept.commits) == (entities, commits)
+            and time.monotonic() - kept.built < self.MAX_AGE
+        ):
+            return kept.linker, commits
         linker = Linker(
             Linkable(
                 row["id"],
@@ -237,12 +259,24 @@ class _LinkerCache:
             if row["name"]
         )
         with self._lock:
-            self._linkers.setdefault(store, {})[clearance] = (stamp, linker)
-        return linker
+            self._kept.setdefault(store, {})[clearance] = _Kept(
+                entities, commits, time.monotonic(), linker
+            )
+        return linker, commits
+
+    def own_write(self, store: Store, linker: Linker, before: int, documents: int) -> None:
+        """Ingestion committed one transaction that changed no name (it stored `documents`
+        new Document nodes, which the stamp counts): when nothing else was committed since
+        `before`, the kept linker stays valid."""
+        with self._lock:
+            for kept in self._kept.get(store, {}).values():
+                if kept.linker is linker and kept.commits == before and store.commits == before + 1:
+                    kept.commits = before + 1
+                    kept.entities += documents
 
     def clear(self) -> None:
         with self._lock:
-            self._linkers.clear()
+            self._kept.clear()
 
 
 LINKERS = _LinkerCache()
@@ -471,7 +505,7 @@ def _ingest(
         language = detect_language(text)
     if not existing:
         steps[0].params["rows"][0]["props"]["language"] = language
-    linker = LINKERS.get(store, model, fresh)
+    linker, commits = LINKERS.get(store, model, fresh)
     hits = linker.scan(text)
     index = SentenceIndex(sentences)
     linked, unresolved = _resolve(hits, linker, index, mentioned)
@@ -500,6 +534,7 @@ def _ingest(
             raise Conflict("an entity was removed while the document was linked; try again")
 
     results = store.write_transaction(steps, progress=check, label="ingest")
+    LINKERS.own_write(store, linker, commits, 0 if existing else 1)
     saved: dict[str, Row] = {}
     for step, rows in zip(steps, results, strict=True):
         if step.query == "save_candidates":

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found]  # C extension without type stubs
@@ -385,6 +385,10 @@ class Linker:
                     if known is None or (known.is_alias and not variant_is_alias):
                         forms[entity.id] = NameForm(entity.id, written, variant_is_alias)
         self._keys = {key: tuple(forms.values()) for key, forms in table.items()}
+        # For `similar`: the keys with their words sorted, so that a plain ratio scores as
+        # token_sort_ratio would, without sorting every key again for every question.
+        self._key_list = list(self._keys)
+        self._sorted_keys = [_sorted_words(key) for key in self._key_list]
         self._automaton = ahocorasick.Automaton()
         for key in self._keys:
             self._automaton.add_word(key, key)
@@ -479,14 +483,23 @@ class Linker:
         if not key or not self._keys:
             return []
         matches = process.extract(
-            key, list(self._keys), scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR_SCORE
+            _sorted_words(key),
+            self._sorted_keys,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=SIMILAR_SCORE,
+            limit=limit * 2,
         )
         ids: list[str] = []
-        for choice, _score, _index in matches:
-            for form in self._keys[choice]:
+        for _choice, _score, position in matches:
+            for form in self._keys[self._key_list[position]]:
                 if form.entity_id not in ids:
                     ids.append(form.entity_id)
         return ids[:limit]
+
+
+def _sorted_words(key: str) -> str:
+    return " ".join(sorted(key.split()))
 
 
 def _settle_by_cue(text: str, hit: Hit, entities: Mapping[str, Linkable]) -> Hit:
@@ -693,7 +706,7 @@ class _Token:
     possessive: bool
     quoted: bool = False  # first word inside quotation marks: « La Mouche »
 
-    @property
+    @cached_property
     def folded(self) -> str:
         return fold_name(self.text)
 

@@ -200,6 +200,11 @@ def test_search_answers_nothing_when_nothing_is_close(
         assert response.status_code == 200, response.text
         return [item["name"] for item in response.json()["items"]]
 
+    # A person one letter away from "mafia" does not answer "dz mafia".
+    maria = ingestion.ingest(seeded_store, model, "Prosecutors questioned Maria Lopez in Lyon.")
+    person = candidates(maria)["Maria Lopez"]
+    ingestion.accept_candidate(seeded_store, model, person["id"], label="Person")
+    assert names("maria lopez")[0] == "Maria Lopez"
     assert names("dz mafia") == []  # not in the seed
     assert names("xqzvw") == []
     assert names("mohamed amra")[0] == "Mohamed Amra"
