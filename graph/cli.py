@@ -572,6 +572,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
             grading=args.grading,
             confidence=args.confidence,
             handling=args.handling,
+            language=args.language,
         )
     if args.json:
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2, default=str))
@@ -966,6 +967,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--published", help="publication date: YYYY, YYYY-MM or YYYY-MM-DD")
     ingest.add_argument("--title", help="headline (default: the first line of the text)")
     ingest.add_argument("--publisher", help="the outlet")
+    ingest.add_argument(
+        "--language", choices=["en", "fr"], help="the text's language (default: detected)"
+    )
     ingest.add_argument("--grading", help="Admiralty grading of the source, e.g. B2 (default F6)")
     ingest.add_argument(
         "--confidence", type=int, help="default confidence of entities accepted from it (50)"

@@ -193,29 +193,13 @@ def fold_words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", strip_accents(text.casefold())))
 
 
-# Before a place name: "à Lyon", "en Roumanie", "vers la France", "in Lyon".
-PLACE_PREPOSITIONS = frozenset(
-    [
-        "in",
-        "to",
-        "from",
-        "at",
-        "near",
-        "into",
-        "across",
-        "outside",
-        "inside",
-        "towards",
-        "a",
-        "en",
-        "au",
-        "aux",
-        "vers",
-        "depuis",
-        "dans",
-        "pres",
-    ]
-)
+# Before a place name, by language (folded): "in Lyon"; "à Lyon", "en Roumanie".
+PLACE_PREPOSITIONS = {
+    "en": frozenset(
+        ["in", "to", "from", "at", "near", "into", "across", "outside", "inside", "towards"]
+    ),
+    "fr": frozenset(["a", "en", "au", "aux", "vers", "depuis", "dans", "pres"]),
+}
 
 # --- posts and institutions ----------------------------------------------------------------
 

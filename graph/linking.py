@@ -111,7 +111,7 @@ _PARTICLES = _wordset(
     "de da das do dos du des la le les van von der den del della di of the bin al el y"
 )
 _ARTICLES = frozenset({"the", "le", "la", "les", "l", "el", "il", "lo", "los", "las"})
-_PLACE_PREPOSITIONS = PLACE_PREPOSITIONS
+_PLACE_PREPOSITIONS = PLACE_PREPOSITIONS["en"]
 # Words that make a name an organisation, and which kind (the model's labels).
 _PUBLIC_BODY_WORDS = _wordset(
     """ministry ministere police gendarmerie prosecutor prosecutors parquet court tribunal
@@ -892,6 +892,7 @@ def _classify(
     previous: _Token | None,
     following: _Token | None,
     lower_words: set[str],
+    prepositions: frozenset[str] = _PLACE_PREPOSITIONS,
 ) -> tuple[str, str | None, dict[str, str]]:
     """Guess (kind, suggested label, suggested properties) of a capitalised name span from
     its words and the words around it ("prosecutor Jane Roe", "in Marseille", "the Yoda
@@ -912,7 +913,7 @@ def _classify(
     before = previous.folded if previous is not None else ""
     if before in _title_words():
         return "person", "Person", {}
-    if before in _PLACE_PREPOSITIONS and len(words) <= 2:
+    if before in prepositions and len(words) <= 2:
         return "place", "Location", {}
     content = [f for f in folded if f not in _PARTICLES]
     if (
@@ -1089,6 +1090,7 @@ def propose_candidates(
                     tokens[before] if before >= 0 else None,
                     tokens[after] if after < len(tokens) else None,
                     lower_words,
+                    PLACE_PREPOSITIONS.get(language, _PLACE_PREPOSITIONS),
                 )
                 apposition = _apposition_label(text, part[-1], tokens[after:])
                 if apposition is not None and kind in ("name", "person", "place"):
