@@ -87,7 +87,8 @@ def main() -> None:
         if not path.stem.isupper():  # node files are named by label, relationships by TYPE
             shutil.copy(path, nodes_only / path.name)
     data_dir = Path(tempfile.mkdtemp(prefix="crimegraph-article-engine-"))
-    settings = Settings(data_dir=data_dir, neo4j_uri=None, engine_heap=args.heap)
+    # The cold read of every name outlasts the default 15 s query timeout at M on a busy machine.
+    settings = Settings(data_dir=data_dir, neo4j_uri=None, engine_heap=args.heap, query_timeout=300)
     model = load_model()
     try:
         with open_store(settings) as store:

@@ -741,7 +741,9 @@ def _tokens(text: str, sentence: Sentence) -> list[_Token]:
         initial = not tokens or any(c in _CELL_STARTS for c in gap) or gap.strip() in ("-", "*")
         start = sentence.start + match.start()
         elided = _ELISION.match(word)
-        if elided:  # French "l'Office", "d'avril": the article is a word of its own
+        # French "l'Office", "d'avril", "L'enquête": the article is a word of its own; not
+        # in a name such as "D'Angelo" (a capital after a capital apostrophe).
+        if elided and (word[0].islower() or word[elided.end()].islower()):
             article = elided.group(1)
             tokens.append(_Token(start, start + len(article), article, False, initial, False))
             start += elided.end()

@@ -212,3 +212,21 @@ def test_search_answers_nothing_when_nothing_is_close(
     dz = candidates(result)["DZ Mafia"]
     ingestion.accept_candidate(seeded_store, model, dz["id"], label="CriminalNetwork")
     assert names("dz mafia")[0] == "DZ Mafia"
+
+
+def test_the_api_returns_the_language_suggestions_and_relative_dates(
+    seeded_store: Store, client: TestClient
+) -> None:
+    body = {"text": FRENCH, "published": "2025-06-05", "language": "fr"}
+    response = client.post("/api/v1/documents", json=body)
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert result["language"] == "fr"
+    employment = next(s for s in result["suggestions"] if s["type"] == "EMPLOYMENT")
+    assert (employment["from_id"], employment["to_id"]) == (BECCUAU, PARIS_PROSECUTORS)
+    assert employment["properties"] == {"role": "head"}
+    assert employment["quote"].startswith("L'enquête est menée par le parquet de Paris")
+    ofast = next(c for c in result["candidates"] if c["text"] == "Office anti-stupéfiants")
+    assert ofast["suggested_properties"] == {"aliases": ["OFAST"]}
+    bad = client.post("/api/v1/documents", json={**body, "language": "de"})
+    assert bad.status_code == 422
