@@ -11,6 +11,7 @@ minutes to import and change nothing here), into a fresh embedded engine. Then:
 - `warm`: `--rounds` ingests of different one-page articles (the same page with a round
   number, so each is a new document) with the matcher kept: the names stamp query, the
   scan, the candidates, the suggestions and the write transaction;
+- `warm_queries`: each database call of the warm ingests;
 - `stamp`: the `linkable_names_stamp` query alone; `link_without_writing`: the kept
   matcher (with its check), the scan and the candidates, without the write.
 
@@ -111,9 +112,24 @@ def main() -> None:
                 lambda: ingestion.ingest(store, model, PAGE.format(round=0, **values))
             )
             warm, stamp, linking = [], [], []
+            spent: dict[str, list[float]] = {}
+            run, write = store.run, store.write_transaction
+
+            def timed_run(name: str, params: Any = None) -> Any:
+                elapsed, rows = _timed(partial(run, name, params))
+                spent.setdefault(name, []).append(elapsed)
+                return rows
+
+            def timed_write(steps: Any, **options: Any) -> Any:
+                elapsed, rows = _timed(partial(write, steps, **options))
+                spent.setdefault("write_transaction", []).append(elapsed)
+                return rows
+
             for number in range(1, args.rounds + 1):
                 text = PAGE.format(round=number, **values)
+                store.run, store.write_transaction = timed_run, timed_write  # type: ignore[method-assign, assignment]
                 warm.append(_timed(partial(ingestion.ingest, store, model, text))[0])
+                store.run, store.write_transaction = run, write  # type: ignore[method-assign]
                 stamp.append(_timed(partial(store.run, "linkable_names_stamp"))[0])
                 linking.append(_timed(partial(_link, store, model, text))[0])
             entities = store.run("linkable_names_stamp")[0]["entities"]
@@ -140,6 +156,7 @@ def main() -> None:
                 "warm_ms": summary(warm),
                 "stamp_ms": summary(stamp),
                 "link_without_writing_ms": summary(linking),
+                "warm_queries_ms": {name: summary(times) for name, times in spent.items()},
                 "rounds": args.rounds,
             }
         )
