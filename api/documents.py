@@ -96,6 +96,11 @@ class DocumentIn(BaseModel):
         description="default confidence of the entities accepted from this document's "
         f"candidates (default {ingestion.DEFAULT_CONFIDENCE})",
     )
+    language: Literal["en", "fr"] | None = Field(
+        None,
+        description="the text's language; detected from its words when not given",
+        examples=["fr"],
+    )
     handling: str | None = Field(
         None,
         description="a handling code such as case:prison-break: the document, its mentions and "
@@ -161,6 +166,11 @@ class CandidateModel(BaseModel):
     )
     date: str | None = Field(None, description="a date candidate as partial ISO (YYYY[-MM[-DD]])")
     date_precision: str | None = Field(None, description="year, month or day")
+    date_relative_to: str | None = Field(
+        None,
+        description='for a relative date ("last month", "mardi"): the publication date '
+        "it was counted from; the words stay in `text`",
+    )
     sentences: list[str] = Field(description="every sentence that uses it, in text order")
     starts: list[int] = Field(description="offsets where it occurs")
     ends: list[int] = Field(description="offsets where each occurrence ends")
@@ -177,6 +187,22 @@ class CandidateModel(BaseModel):
     entity_id: str | None = Field(None, description="the entity it became or was linked to")
 
 
+class SuggestionModel(BaseModel):
+    """A relationship a sentence seems to state between two linked entities: for review,
+    not stored, not a fact."""
+
+    from_id: str = Field(description="the source entity")
+    from_name: str = Field(description="its name")
+    type: str = Field(description="a relationship type the model allows between the two")
+    to_id: str = Field(description="the target entity")
+    to_name: str = Field(description="its name")
+    properties: dict[str, Any] = Field(description="properties the pattern implies")
+    quote: str = Field(description="the sentence that states it")
+    cue: str = Field(description="the words that suggested it (folded)", examples=["resold"])
+    confidence: int = Field(description="low on purpose: a pattern read from one sentence")
+    status: Literal["suggestion"] = Field(description="always `suggestion`")
+
+
 class IngestResultModel(BaseModel):
     document_id: str = Field(description="the Document node's id")
     title: str = Field(description="the document's title")
@@ -189,6 +215,10 @@ class IngestResultModel(BaseModel):
     )
     candidates: list[CandidateModel] = Field(
         description="names and dates for review; not entities until accepted"
+    )
+    language: str = Field(description="the text's language, given or detected (en, fr)")
+    suggestions: list[SuggestionModel] = Field(
+        description="relationships its sentences seem to state between linked entities"
     )
 
 
@@ -302,6 +332,7 @@ def ingest_document(
         grading=document.grading,
         confidence=document.confidence,
         handling=document.handling,
+        language=document.language,
     )
     if not result.created:
         response.status_code = 200
@@ -331,6 +362,8 @@ def ingest_document(
             for item in result.ambiguous
         ],
         candidates=[CandidateModel.model_validate(c) for c in result.candidates],
+        language=result.language,
+        suggestions=[SuggestionModel.model_validate(s) for s in result.suggestions],
     )
 
 

@@ -73,6 +73,7 @@ NOT_FILTERED = {
     "api_keys": "API keys (system; never served by the named-query routes)",
     "dataset_by_id": "import records (admins)",
     "datasets": "import records (admins)",
+    "linkable_names_stamp": "one count, compared by ingestion, never served (graph.growth.ingest)",
 }
 
 

@@ -25,6 +25,9 @@ def register(subparsers: Any) -> None:
     ingest.add_argument("--published", help="publication date: YYYY, YYYY-MM or YYYY-MM-DD")
     ingest.add_argument("--title", help="headline (default: the first line of the text)")
     ingest.add_argument("--publisher", help="the outlet")
+    ingest.add_argument(
+        "--language", choices=["en", "fr"], help="the text's language (default: detected)"
+    )
     ingest.add_argument("--grading", help="Admiralty grading of the source, e.g. B2 (default F6)")
     ingest.add_argument(
         "--confidence", type=int, help="default confidence of entities accepted from it (50)"
@@ -99,6 +102,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             grading=args.grading,
             confidence=args.confidence,
             handling=args.handling,
+            language=args.language,
         )
     if args.json:
         print(to_json(dataclasses.asdict(result)))

@@ -243,6 +243,10 @@ class Store:
         self._security_lock = threading.Lock()
         self._boundary_problem: str | None = None
         self._boundary_checked = False
+        # Write transactions this store has committed: what changed the graph since a
+        # moment, without asking the database (graph.growth.ingest keeps its name matcher by it).
+        self.commits = 0
+        self._commits_lock = threading.Lock()
 
     @property
     def security(self) -> Store:
@@ -623,6 +627,8 @@ class Store:
                     with tx:  # leaving the block without commit (an exception) rolls back
                         result = run(tx)
                         tx.commit()
+                        with self._commits_lock:
+                            self.commits += 1
                         return result
             except CrimegraphError:
                 raise

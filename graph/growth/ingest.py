@@ -19,6 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import time
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,6 +31,7 @@ from graph.access import visibility
 from graph.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from graph.core.text import collapse_whitespace, search_text, stable_id
 from graph.db.store import Row, Store, WriteStep
+from graph.growth.language import LANGUAGES, detect_language
 from graph.growth.linking import (
     Hit,
     Linkable,
@@ -40,6 +44,7 @@ from graph.growth.linking import (
     split_sentences,
 )
 from graph.growth.linking import Occurrence as TextOccurrence
+from graph.growth.suggestions import Mention, suggest
 from graph.model.schema import (
     DEFAULT_GRADING,
     Model,
@@ -112,6 +117,10 @@ class IngestResult:
     linked: list[LinkedEntity]
     ambiguous: list[Ambiguity]
     candidates: list[dict[str, Any]]
+    language: str = "en"
+    # Relationships its sentences state between linked entities, for review (never stored
+    # here): graph.growth.suggestions.
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -185,6 +194,87 @@ def ordered_labels(model: Model, labels: Sequence[str]) -> tuple[str, ...]:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- the name matcher, kept between calls ----------------------------------------------
+
+
+@dataclass
+class _Kept:
+    entities: int  # linkable_names_stamp when it was built
+    commits: int  # the store's committed writes when it was built (or after our own)
+    built: float  # time.monotonic()
+    linker: Linker
+
+
+class _LinkerCache:
+    """One Linker per store and clearance, rebuilt only when the graph's names may have
+    changed.
+
+    Reading every linkable entity and building the automaton costs seconds at 100k
+    entities; the check costs one label count. The linker is kept while (1) the store has
+    committed no write since it was built, other than ingestion's own (a document, its
+    mentions and candidates, which name nothing new), and (2) the graph holds as many
+    entities as then, which catches entities added or removed by another process (an
+    import from the command line). Changes another process makes to names without adding
+    or removing an entity (an alias, a merge) are picked up after MAX_AGE seconds. A
+    mention of an entity that vanished meanwhile rolls the document back, and ingest
+    rebuilds and tries again (see `ingest`)."""
+
+    MAX_AGE = 300.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: weakref.WeakKeyDictionary[Store, dict[visibility.Visibility, _Kept]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, store: Store, model: Model, fresh: bool = False) -> tuple[Linker, int]:
+        """The linker, and the store's commit count it is valid for."""
+        clearance = visibility.current()
+        commits = store.commits
+        entities = int(store.run("linkable_names_stamp")[0]["entities"] or 0)
+        with self._lock:
+            kept = self._kept.get(store, {}).get(clearance)
+        if (
+            kept is not None
+            and not fresh
+            and (kept.entities, kept.commits) == (entities, commits)
+            and time.monotonic() - kept.built < self.MAX_AGE
+        ):
+            return kept.linker, commits
+        linker = Linker(
+            Linkable(
+                row["id"],
+                row["name"],
+                ordered_labels(model, row["labels"] or ()),
+                tuple(row["aliases"] or ()),
+            )
+            for row in store.run("linkable_entities")
+            if row["name"]
+        )
+        with self._lock:
+            self._kept.setdefault(store, {})[clearance] = _Kept(
+                entities, commits, time.monotonic(), linker
+            )
+        return linker, commits
+
+    def own_write(self, store: Store, linker: Linker, before: int, documents: int) -> None:
+        """Ingestion committed one transaction that changed no name (it stored `documents`
+        new Document nodes, which the stamp counts): when nothing else was committed since
+        `before`, the kept linker stays valid."""
+        with self._lock:
+            for kept in self._kept.get(store, {}).values():
+                if kept.linker is linker and kept.commits == before and store.commits == before + 1:
+                    kept.commits = before + 1
+                    kept.entities += documents
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+LINKERS = _LinkerCache()
 
 
 # --- ingestion ----------------------------------------------------------------------------
@@ -261,11 +351,72 @@ def ingest(
     confidence: int | None = None,
     today: date | None = None,
     handling: str | None = None,
+    language: str | None = None,
 ) -> IngestResult:
     """Store a document (or find it stored), link the entities it names and queue the
     names it holds that the graph does not, all in one transaction. `handling` restricts
-    the new document (and so its mentions and candidates) to keys holding that code."""
+    the new document (and so its mentions and candidates) to keys holding that code.
+    `language` ("en" or "fr") is detected from the text when not given."""
+    try:
+        return _ingest(
+            store,
+            model,
+            text,
+            title,
+            source_url,
+            published,
+            publisher,
+            grading,
+            confidence,
+            today,
+            handling,
+            language,
+            fresh=False,
+        )
+    except _StaleNames:
+        return _ingest(
+            store,
+            model,
+            text,
+            title,
+            source_url,
+            published,
+            publisher,
+            grading,
+            confidence,
+            today,
+            handling,
+            language,
+            fresh=True,
+        )
+
+
+class _StaleNames(Exception):
+    """The kept name matcher named an entity that is gone: rebuild it and try again."""
+
+
+def _ingest(
+    store: Store,
+    model: Model,
+    text: str,
+    title: str | None,
+    source_url: str | None,
+    published: str | None,
+    publisher: str | None,
+    grading: str | None,
+    confidence: int | None,
+    today: date | None,
+    handling: str | None,
+    language: str | None,
+    *,
+    fresh: bool,
+) -> IngestResult:
     text = check_text(text)
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput(
+            f"language must be one of {', '.join(LANGUAGES)}",
+            details=[_field("language", " | ".join(LANGUAGES))],
+        )
     handling = _check_handling(model, handling)
     claim_confidence = _check_confidence(DEFAULT_CONFIDENCE if confidence is None else confidence)
     reliability, credibility = checked_grading(grading)
@@ -343,22 +494,21 @@ def ingest(
         )
         mentioned = set()
 
-    entities = [
-        Linkable(
-            row["id"],
-            row["name"],
-            ordered_labels(model, row["labels"] or ()),
-            tuple(row["aliases"] or ()),
-        )
-        for row in store.run("linkable_entities")
-        if row["name"]
-    ]
-    linker = Linker(entities)
+    if existing and stored.get("language") in LANGUAGES:
+        language = str(stored["language"])
+    elif language is None:
+        language = detect_language(text)
+    if not existing:
+        steps[0].params["rows"][0]["props"]["language"] = language
+    linker, commits = LINKERS.get(store, model, fresh)
     hits = linker.scan(text)
     index = SentenceIndex(sentences)
     linked, unresolved = _resolve(hits, linker, index, mentioned)
-    proposals = propose_candidates(text, sentences, hits, linker, _reference_date(published_date))
+    proposals = propose_candidates(
+        text, sentences, hits, linker, _reference_date(published_date), language
+    )
     proposals += _ambiguity_proposals(unresolved, index)
+    suggestions = suggest(text, _mentions(linked, index), model)
 
     grade = {"reliability": reliability, "credibility": credibility}
     mention_rows = [_mention_row(doc_id, item, grade) for item in linked]
@@ -374,9 +524,12 @@ def ingest(
     def check(position: int, step: WriteStep, rows: list[Row]) -> None:
         if step.query == "link_mentions" and rows[0]["rows"] != len(step.params["rows"]):
             # Raising inside the transaction rolls the whole document back.
+            if not fresh:
+                raise _StaleNames()
             raise Conflict("an entity was removed while the document was linked; try again")
 
     results = store.write_transaction(steps, progress=check, label="ingest")
+    LINKERS.own_write(store, linker, commits, 0 if existing else 1)
     saved: dict[str, Row] = {}
     for step, rows in zip(steps, results, strict=True):
         if step.query == "save_candidates":
@@ -396,7 +549,29 @@ def ingest(
         )
         for hit_group in unresolved.values()
     ]
-    return IngestResult(doc_id, doc_title, not existing, linked, ambiguous, candidates)
+    return IngestResult(
+        doc_id, doc_title, not existing, linked, ambiguous, candidates, language, suggestions
+    )
+
+
+def _mentions(linked: Sequence[LinkedEntity], index: SentenceIndex) -> list[Mention]:
+    """Every place a linked entity is named, for suggestions (ambiguous names left out)."""
+    found = []
+    for item in linked:
+        for occurrence in item.occurrences:
+            sentence = index.at(occurrence.start)
+            found.append(
+                Mention(
+                    occurrence.start,
+                    occurrence.end,
+                    sentence.start,
+                    occurrence.sentence,
+                    item.entity.id,
+                    item.entity.name,
+                    item.entity.labels,
+                )
+            )
+    return found
 
 
 def _check_handling(model: Model, handling: str | None) -> str | None:
@@ -530,6 +705,8 @@ def _candidate_row(doc_id: str, proposal: Proposal, confidence: int, now: str) -
     if proposal.date:
         props["date"] = proposal.date
         props["date_precision"] = proposal.date_precision
+    if proposal.relative_to:
+        props["date_relative_to"] = proposal.relative_to
     if proposal.options:
         props["options"] = proposal.options
     return {"id": candidate_id, "props": props}

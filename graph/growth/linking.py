@@ -24,10 +24,11 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from functools import cache
+from datetime import date, timedelta
+from functools import cache, cached_property
+from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found]  # C extension without type stubs
 from rapidfuzz import fuzz, process
@@ -36,6 +37,18 @@ from rigour.territories import get_territories
 from rigour.text import is_stopword
 
 from graph.core.text import MONTHS, collapse_whitespace
+from graph.growth.language import (
+    CONTEXT_CUES,
+    FRENCH_TITLES,
+    INSTITUTIONS,
+    PLACE_PREPOSITIONS,
+    TITLE_PHRASES,
+    alternation,
+    country_exonyms,
+    country_names,
+    month_numbers,
+    weekday_numbers,
+)
 
 MIN_NAME_LENGTH = 3  # folded characters: shorter names ("EU", "Li") match too much
 SIMILAR_SCORE = 88  # rapidfuzz token_sort_ratio from which an entity is offered as "similar"
@@ -98,25 +111,36 @@ _PARTICLES = _wordset(
     "de da das do dos du des la le les van von der den del della di of the bin al el y"
 )
 _ARTICLES = frozenset({"the", "le", "la", "les", "l", "el", "il", "lo", "los", "las"})
-_PLACE_PREPOSITIONS = frozenset(
-    {"in", "to", "from", "at", "near", "into", "across", "outside", "inside", "towards"}
-)
+_PLACE_PREPOSITIONS = PLACE_PREPOSITIONS["en"]
 # Words that make a name an organisation, and which kind (the model's labels).
 _PUBLIC_BODY_WORDS = _wordset(
     """ministry ministere police gendarmerie prosecutor prosecutors parquet court tribunal
     administration directorate department agency office council commission customs
-    government army prefecture senate parliament assembly"""
+    government army prefecture senate parliament assembly brigade douane douanes
+    direction gouvernement"""
 )
 _COMPANY_WORDS = _wordset(
-    "company companies inc ltd llc plc corp corporation sa sas sarl gmbh ag bv group"
+    """company companies inc ltd llc plc corp corporation sa sas sarl sasu eurl gmbh ag bv
+    group groupe holding holdings transport transports logistics logistique trading
+    shipping freight industries societe entreprise firm"""
 )
 _NETWORK_WORDS = _wordset(
-    "cartel cartels gang gangs clan clans mafia mob syndicate syndicates network brotherhood"
+    """cartel cartels gang gangs clan clans mafia mob syndicate syndicates network
+    brotherhood reseau"""
 )
 _ORGANIZATION_WORDS = _wordset(
     """association union party foundation institute university bank committee federation
-    club league organisation organization service services bureau unit"""
+    club league organisation organization service services bureau unit parti fondation
+    universite banque comite syndicat"""
 )
+# The noun of an apposition that types the name before it: "Vexaro Transport, a small
+# company in Lyon"; "Vexaro, une société de transport".
+_APPOSITION_NOUNS = {
+    "Company": _wordset("company firm business supplier reseller societe entreprise fournisseur"),
+    "CriminalNetwork": _wordset("gang cartel clan network mafia syndicate reseau"),
+    "PublicBody": _wordset("agency ministry office service agence ministere office"),
+}
+_APPOSITION_ARTICLES = _wordset("a an the un une la le l")
 # A single one of these is a common noun, not a name: "Office", "Ministry".
 _GENERIC = _PUBLIC_BODY_WORDS | _COMPANY_WORDS | _NETWORK_WORDS | _ORGANIZATION_WORDS
 # "of" and "the" join a name only after a word that takes them: "Ministry of Justice".
@@ -148,7 +172,10 @@ class _Words:
 # Words that never make a name on their own; rigour adds the function words of many languages.
 _STOP = _Words(_wordset(_COMMON) | _PARTICLES, is_stopword)
 # Titles before a name; rigour adds "Madame", "General" and the like.
-_TITLE = _Words(_wordset(_TITLES), lambda w: w != "the" and remove_person_prefixes(f"{w} x") == "x")
+_TITLE = _Words(
+    _wordset(_TITLES) | FRENCH_TITLES,
+    lambda w: w != "the" and remove_person_prefixes(f"{w} x") == "x",
+)
 
 
 def _stop_words() -> _Words:
@@ -161,8 +188,9 @@ def _title_words() -> _Words:
 
 @cache
 def _country_names() -> frozenset[str]:
-    """Folded names of countries (rigour's territory list), e.g. "romania", "french republic"."""
-    names: set[str] = set()
+    """Folded names of countries (rigour's territory list and CLDR's in English and French),
+    e.g. "romania", "french republic", "roumanie"."""
+    names: set[str] = set(country_names())
     for territory in get_territories():
         if territory.is_country and not territory.is_historical:
             names.add(fold_name(territory.name))
@@ -338,17 +366,29 @@ class Linker:
         self.entities = {e.id: e for e in entities}
         self.nesting_labels = frozenset(nesting_labels)
         table: dict[str, dict[str, NameForm]] = {}
+        exonyms = country_exonyms()
         for entity in self.entities.values():
             names = [(entity.name, False), *((alias, True) for alias in entity.aliases)]
             for written, is_alias in names:
                 key = _name_key(written)
                 if key is None:
                     continue
-                forms = table.setdefault(key, {})
-                known = forms.get(entity.id)
-                if known is None or (known.is_alias and not is_alias):
-                    forms[entity.id] = NameForm(entity.id, written, is_alias)
+                # The name as written, its other grammatical number ("miniature mobile
+                # phone"), and, for a country, its name in the other languages read here
+                # ("Roumanie"); the variants count as aliases.
+                keys = [(key, is_alias), *((k, True) for k in number_variants(written))]
+                if "Location" in entity.labels:
+                    keys += [(k, True) for k in exonyms.get(key, ())]
+                for variant, variant_is_alias in keys:
+                    forms = table.setdefault(variant, {})
+                    known = forms.get(entity.id)
+                    if known is None or (known.is_alias and not variant_is_alias):
+                        forms[entity.id] = NameForm(entity.id, written, variant_is_alias)
         self._keys = {key: tuple(forms.values()) for key, forms in table.items()}
+        # For `similar`: the keys with their words sorted, so that a plain ratio scores as
+        # token_sort_ratio would, without sorting every key again for every question.
+        self._key_list = list(self._keys)
+        self._sorted_keys = [_sorted_words(key) for key in self._key_list]
         self._automaton = ahocorasick.Automaton()
         for key in self._keys:
             self._automaton.add_word(key, key)
@@ -376,9 +416,36 @@ class Linker:
         hits: list[Hit] = []
         for first, end, key in chosen:
             start, stop = index[first], index[end - 1] + 1
-            hits.append(Hit(start, stop, text[start:stop], self._keys[key]))
+            hit = self._institution(text, Hit(start, stop, text[start:stop], self._keys[key]))
+            if hit is not None:
+                hits.append(_settle_by_cue(text, hit, self.entities))
         hits.sort(key=lambda h: (h.start, h.start - h.end))
         return hits
+
+    def _institution(self, text: str, hit: Hit) -> Hit | None:
+        """A place named as the seat of an institution ("le parquet de Paris", "la maison
+        centrale de Vendin-le-Vieil") names the institution: the entity the graph holds
+        under its English name ("Paris prosecutor's office"), or the one sense of the name
+        that is such an institution (the prison, not the town); None when the graph has
+        neither (the phrase is then a candidate, see propose_candidates)."""
+        before = text[max(0, hit.start - 60) : hit.start]
+        for institution in INSTITUTIONS:
+            head = institution.head.search(before)
+            if head is None:
+                continue
+            start = hit.start - len(before) + head.start()
+            for template in institution.english:
+                key = fold_name(template.format(hit.surface))
+                if key in self._keys:
+                    forms = tuple(NameForm(f.entity_id, f.written, True) for f in self._keys[key])
+                    return Hit(start, hit.end, text[start : hit.end], forms)
+            same = tuple(
+                f for f in hit.forms if institution.label in self.entities[f.entity_id].labels
+            )
+            if same:
+                return Hit(start, hit.end, text[start : hit.end], same)
+            return None
+        return hit
 
     def _nests(self, key: str) -> bool:
         return any(
@@ -416,14 +483,64 @@ class Linker:
         if not key or not self._keys:
             return []
         matches = process.extract(
-            key, list(self._keys), scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR_SCORE
+            _sorted_words(key),
+            self._sorted_keys,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=SIMILAR_SCORE,
+            limit=limit * 2,
         )
         ids: list[str] = []
-        for choice, _score, _index in matches:
-            for form in self._keys[choice]:
+        for _choice, _score, position in matches:
+            for form in self._keys[self._key_list[position]]:
                 if form.entity_id not in ids:
                     ids.append(form.entity_id)
         return ids[:limit]
+
+
+def _sorted_words(key: str) -> str:
+    return " ".join(sorted(key.split()))
+
+
+def _settle_by_cue(text: str, hit: Hit, entities: Mapping[str, Linkable]) -> Hit:
+    """An ambiguous name right after words that say what it is ("70 prisons, dont
+    Fresnes": the prison, not the town) keeps the senses that are that."""
+    if not hit.ambiguous:
+        return hit
+    clause = re.split(r"[.!?;:\n]", text[max(0, hit.start - 50) : hit.start])[-1]
+    words = set(fold_name(clause).split()[-6:])
+    for label, cues in CONTEXT_CUES.items():
+        if words & cues:
+            same = tuple(f for f in hit.forms if label in entities[f.entity_id].labels)
+            if same:
+                return Hit(hit.start, hit.end, hit.surface, same)
+    return hit
+
+
+# The last word of a name in the other grammatical number: "phones" -> "phone", "prison" ->
+# "prisons". Only a last word written in lower case, a common noun: proper names are not
+# inflected ("Fresnes" is no plural, "Paris" no plural of "Pari").
+_PLURAL_ENDINGS = (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("aux", "al"))
+
+
+def number_variants(written: str) -> list[str]:
+    words = written.split()
+    last = words[-1] if words else ""
+    if len(last) < 3 or not last.isalpha() or not last.islower():
+        return []
+    stem = fold_name(" ".join(words[:-1]))
+    forms: list[str] = []
+    for plural, singular in _PLURAL_ENDINGS:
+        if last.endswith(plural):
+            forms.append(last[: -len(plural)] + singular)
+            break
+    else:
+        if last.endswith("s") and not last.endswith("ss"):
+            forms.append(last[:-1])
+        elif not last.endswith(("s", "x", "z")):
+            forms.append(last + ("es" if last.endswith(("ch", "sh")) else "s"))
+    keys = [fold_name(f"{stem} {form}") for form in forms]
+    return [k for k in keys if _name_key(k) is not None]
 
 
 def _without_overlaps(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -445,36 +562,111 @@ def _without_overlaps(found: list[tuple[int, int, str]]) -> list[tuple[int, int,
 
 _WORD = re.compile("[^\\W\\d_](?:\\w|[-" + _APOSTROPHES + "](?=\\w))*")
 _POSSESSIVE = re.compile("[" + _APOSTROPHES + "]s$")
+_ELISION = re.compile(
+    "((?i:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|presqu))[" + _APOSTROPHES + "](?=[^\\W\\d_])"
+)
 _RULE_CHARS = "\\s|:+\\-" + NDASH + MDASH
 _TABLE_RULE = re.compile(f"^[{_RULE_CHARS}]*-{{2,}}[{_RULE_CHARS}]*$")
 _TERMINAL = re.compile("[.!?:;\u2026][" + _CLOSERS + "]*\\s*$")
-_MONTH = "|".join(MONTHS)
-_MONTH_NUMBER = {m.lower(): i for i, m in enumerate(MONTHS, start=1)}
-_PREPOSITION = r"\b(?:in|since|during|until|by|from|of|before|after|early|late|mid|throughout)\s+"
-# Each pattern marks the words of the date as `d` (without the preposition that found it).
+
+
+def _month_forms() -> str:
+    """English months capitalised ("May", not the verb "may"); French ones either way
+    ("avril", "Avril"), with or without accents."""
+    forms = {name for name in month_numbers() if name.capitalize() in MONTHS}
+    english = {name.capitalize() for name in forms}
+    french = {n for n in month_numbers() if n not in forms}
+    french |= {n.capitalize() for n in french}
+    return alternation(dict.fromkeys(english | french, 0))
+
+
+def _weekday_forms() -> str:
+    names = weekday_numbers()
+    english = {n.capitalize() for n in names if n.capitalize() in _ENGLISH_WEEKDAYS}
+    french = {n for n in names if n.capitalize() not in _ENGLISH_WEEKDAYS}
+    return alternation(dict.fromkeys(english | french | {n.capitalize() for n in french}, 0))
+
+
+_ENGLISH_WEEKDAYS = frozenset(
+    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+)
+_MONTH = _month_forms()
+_WEEKDAY = _weekday_forms()
+_A = "['" + RSQUO + "]"
+# How far a relative date moves from the publication date, by the word that says so.
+_RELATIVE_SHIFT = {
+    "last": -1,
+    "this": 0,
+    "next": 1,
+    "dernier": -1,
+    "derniere": -1,
+    "dernière": -1,
+    "passe": -1,
+    "passé": -1,
+    "passee": -1,
+    "passée": -1,
+    "prochain": 1,
+    "prochaine": 1,
+}
+_EN_RELATIVE = r"(?P<relative>last|this|next)"
+_FR_RELATIVE = r"(?P<relative>derni[eè]re?|pass[ée]e?|prochaine?)"
+_PREPOSITION = (
+    r"\b(?:in|since|during|until|by|from|of|before|after|early|late|mid|throughout"
+    r"|en|depuis|pendant|durant|avant|apr[eè]s|d[eè]s|jusqu" + _A + r"en|fin|d[ée]but|mi)\s+"
+)
+_FR_MONTH_PREPOSITION = r"\b(?:en|depuis|d[eè]s|fin|d[ée]but|mi|d" + _A + r"|de)\s*"
+_DAY_SUFFIX = r"(?:st|nd|rd|th|er)?"
+# Each pattern marks the words of the date as `d` (without the preposition that found it);
+# earlier patterns win where two overlap ("May last year" before "last year").
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            rf"\b(?P<d>(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}}))\b"
+            rf"\b(?P<d>(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}}){_DAY_SUFFIX},?\s+(?P<year>\d{{4}}))\b"
         ),
         "day",
     ),
     (
         re.compile(
-            rf"\b(?P<d>(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH}),?\s+(?P<year>\d{{4}}))\b"
+            rf"\b(?P<d>(?P<day>\d{{1,2}}){_DAY_SUFFIX}\s+(?P<month>{_MONTH}),?\s+(?P<year>\d{{4}}))\b"
         ),
         "day",
     ),
     (re.compile(r"\b(?P<d>(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2}))\b"), "day"),
     (re.compile(rf"\b(?P<d>(?P<month>{_MONTH}),?\s+(?P<year>\d{{4}}))\b"), "month"),
+    (re.compile(rf"\b(?P<d>(?P<month>{_MONTH})\s+{_EN_RELATIVE}\s+year)\b", re.I), "month"),
+    # "mai de l'année dernière", "en mai dernier"
     (
-        re.compile(rf"\b(?P<d>(?P<month>{_MONTH})\s+(?P<relative>last|this|next)\s+year)\b", re.I),
+        re.compile(
+            rf"\b(?P<d>(?P<month>{_MONTH})\s+de\s+l{_A}ann[ée]e\s+{_FR_RELATIVE})(?!\w)", re.I
+        ),
         "month",
     ),
-    (re.compile(r"\b(?P<d>(?P<relative>last|this|next)\s+(?P<unit>month|year))\b", re.I), "month"),
+    (re.compile(rf"\b(?P<d>(?P<month>{_MONTH})\s+{_FR_RELATIVE})(?!\w)", re.I), "month"),
+    (re.compile(rf"\b(?P<d>{_EN_RELATIVE}\s+(?P<unit>month|year))\b", re.I), "month"),
+    (
+        re.compile(
+            rf"\b(?P<d>(?:le\s+|l{_A})(?P<unit>mois|ann[ée]e|an)\s+{_FR_RELATIVE})(?!\w)", re.I
+        ),
+        "month",
+    ),
     (re.compile(r"\b(?P<d>Q[1-4]\s+(?P<year>\d{4}))\b"), "year"),
     (re.compile(_PREPOSITION + r"(?P<d>(?P<year>(?:19|20)\d{2}))\b(?![,.]?\d)", re.I), "year"),
     (re.compile(_PREPOSITION + rf"(?P<d>(?P<month>{_MONTH}))\b(?!,?\s*\d)"), "month"),
+    (re.compile(_FR_MONTH_PREPOSITION + rf"(?P<d>(?P<month>{_MONTH}))\b(?!,?\s*\d)"), "month"),
+    # "on Tuesday", "last Tuesday", "mardi dernier", "mardi": the day, counted back from
+    # the publication date. Not "Tuesday, March 4, 2025", which says its date.
+    (
+        re.compile(rf"\b(?P<d>(?P<weekday>{_WEEKDAY})\s+{_FR_RELATIVE})(?!\w)"),
+        "day",
+    ),
+    (
+        re.compile(
+            rf"\b(?P<d>(?:{_EN_RELATIVE}\s+)?(?P<weekday>{_WEEKDAY}))"
+            rf"(?!\w)(?!,?\s+(?:\d|{_MONTH}|le\s+\d))",
+        ),
+        "day",
+    ),
+    (re.compile(r"\b(?P<d>(?P<yesterday>yesterday|hier))\b", re.I), "day"),
 )
 
 
@@ -492,9 +684,10 @@ class Proposal:
     text: str
     kind: str  # person | organization | place | date | name | ambiguous
     suggested_label: str | None = None
-    suggested_properties: dict[str, str] = field(default_factory=dict)
+    suggested_properties: dict[str, Any] = field(default_factory=dict)
     date: str | None = None  # partial ISO, for kind date
     date_precision: str | None = None
+    relative_to: str | None = None  # the publication date a relative date was counted from
     options: list[str] = field(default_factory=list)  # entity ids: ambiguous or similar
     occurrences: list[Occurrence] = field(default_factory=list)
 
@@ -511,8 +704,9 @@ class _Token:
     capitalised: bool
     initial: bool  # first word of a sentence, a table cell or a quotation
     possessive: bool
+    quoted: bool = False  # first word inside quotation marks: « La Mouche »
 
-    @property
+    @cached_property
     def folded(self) -> str:
         return fold_name(self.text)
 
@@ -526,6 +720,10 @@ def _is_capitalised(word: str) -> bool:
 
 # A word after one of these starts a table cell, a list item or a quotation.
 _CELL_STARTS = '|:;("\u2022\u00ab' + LDQUO + LSQUO
+_QUOTE_OPENERS = '"\u00ab' + LDQUO
+# Articles that belong to a name in an English text ("Le Monde reported", "Los Zetas").
+_FOREIGN_ARTICLES = frozenset({"le", "la", "les", "l", "el", "il", "lo", "los", "las"})
+_ACRONYM = re.compile(r"\((?P<acronym>[A-Z][A-Z0-9&]{1,9})\)")
 
 
 def _name_shaped(word: str) -> bool:
@@ -541,12 +739,24 @@ def _tokens(text: str, sentence: Sentence) -> list[_Token]:
         word = match.group(0)
         gap = body[previous_end : match.start()]
         initial = not tokens or any(c in _CELL_STARTS for c in gap) or gap.strip() in ("-", "*")
+        start = sentence.start + match.start()
+        elided = _ELISION.match(word)
+        # French "l'Office", "d'avril", "L'enquête": the article is a word of its own; not
+        # in a name such as "D'Angelo" (a capital after a capital apostrophe).
+        if elided and (word[0].islower() or word[elided.end()].islower()):
+            article = elided.group(1)
+            tokens.append(_Token(start, start + len(article), article, False, initial, False))
+            start += elided.end()
+            word = word[elided.end() :]
+            initial = False
         possessive = bool(_POSSESSIVE.search(word))
         if possessive:
             word = word[:-2]
-        start = sentence.start + match.start()
+        quoted = any(c in _QUOTE_OPENERS for c in gap)
         tokens.append(
-            _Token(start, start + len(word), word, _is_capitalised(word), initial, possessive)
+            _Token(
+                start, start + len(word), word, _is_capitalised(word), initial, possessive, quoted
+            )
         )
         previous_end = match.end()
     return tokens
@@ -599,6 +809,8 @@ def _date_proposals(text: str, published: date | None) -> list[tuple[int, int, P
             taken[start:end] = b"\x01" * (end - start)
             iso, iso_precision = resolved
             proposal = Proposal(text[start:end], "date", date=iso, date_precision=iso_precision)
+            if iso is not None and published is not None and _is_relative(match):
+                proposal.relative_to = published.isoformat()
             found.append((start, end, proposal))
     return found
 
@@ -609,23 +821,47 @@ def _resolve_date(
     """(partial ISO, precision) of a date match; (None, None) when only the words are known
     (a relative date without a publication date); None when it is not a date after all."""
     groups = match.groupdict()
+    month_text = groups.get("month")
+    if groups.get("weekday") or groups.get("yesterday"):
+        if published is None:
+            return None, None
+        if groups.get("yesterday"):
+            return (published - timedelta(days=1)).isoformat(), "day"
+        weekday = weekday_numbers()[groups["weekday"].lower()]
+        back = (published.weekday() - weekday) % 7
+        if back == 0 and groups.get("relative"):  # "last Tuesday" said on a Tuesday
+            back = 7
+        return (published - timedelta(days=back)).isoformat(), "day"
     if groups.get("relative"):
         if published is None:
             return None, None
-        shift = {"last": -1, "this": 0, "next": 1}[groups["relative"].lower()]
-        month_name = groups.get("month")
-        if month_name:
-            return f"{published.year + shift:04d}-{_MONTH_NUMBER[month_name.lower()]:02d}", "month"
-        if (groups.get("unit") or "").lower() == "year":
+        shift = _RELATIVE_SHIFT[groups["relative"].lower()]
+        unit = (groups.get("unit") or "").lower()
+        if (
+            month_text
+            and "ann" not in match.group("d").lower()
+            and "year" not in match.group("d").lower()
+        ):
+            # "mai dernier": the last May before the publication, not May of last year.
+            month = month_numbers()[month_text.lower()]
+            year = published.year if month < published.month else published.year - 1
+            if shift > 0:
+                year = published.year if month > published.month else published.year + 1
+            return f"{year:04d}-{month:02d}", "month"
+        if month_text:
+            return (
+                f"{published.year + shift:04d}-{month_numbers()[month_text.lower()]:02d}",
+                "month",
+            )
+        if unit in ("year", "an", "année", "annee"):
             return f"{published.year + shift:04d}", "year"
         months = published.year * 12 + published.month - 1 + shift
         return f"{months // 12:04d}-{months % 12 + 1:02d}", "month"
     year_text = groups.get("year")
-    month_text = groups.get("month")
     if year_text is None:  # "in January": the last such month up to the publication
         if published is None or month_text is None:
             return None, None
-        month = _MONTH_NUMBER[month_text.lower()]
+        month = month_numbers()[month_text.lower()]
         year = published.year if month <= published.month else published.year - 1
         return f"{year:04d}-{month:02d}", "month"
     year = int(year_text)
@@ -634,7 +870,7 @@ def _resolve_date(
     if precision == "year":
         return f"{year:04d}", "year"
     assert month_text is not None
-    month = int(month_text) if month_text.isdigit() else _MONTH_NUMBER[month_text.lower()]
+    month = int(month_text) if month_text.isdigit() else month_numbers()[month_text.lower()]
     if not 1 <= month <= 12:
         return None
     if precision == "month":
@@ -646,11 +882,19 @@ def _resolve_date(
     return day.isoformat(), "day"
 
 
+def _is_relative(match: re.Match[str]) -> bool:
+    groups = match.groupdict()
+    return bool(groups.get("relative") or groups.get("weekday") or groups.get("yesterday")) or (
+        groups.get("year") is None and groups.get("month") is not None
+    )
+
+
 def _classify(
     words: list[_Token],
     previous: _Token | None,
     following: _Token | None,
     lower_words: set[str],
+    prepositions: frozenset[str] = _PLACE_PREPOSITIONS,
 ) -> tuple[str, str | None, dict[str, str]]:
     """Guess (kind, suggested label, suggested properties) of a capitalised name span from
     its words and the words around it ("prosecutor Jane Roe", "in Marseille", "the Yoda
@@ -671,7 +915,7 @@ def _classify(
     before = previous.folded if previous is not None else ""
     if before in _title_words():
         return "person", "Person", {}
-    if before in _PLACE_PREPOSITIONS and len(words) <= 2:
+    if before in prepositions and len(words) <= 2:
         return "place", "Location", {}
     content = [f for f in folded if f not in _PARTICLES]
     if (
@@ -724,11 +968,25 @@ def _spans(tokens: list[_Token], text: str) -> list[list[_Token]]:
     return spans
 
 
-def _trim(part: list[_Token]) -> list[_Token]:
+def _trim(
+    part: list[_Token], whole_names: frozenset[str] = frozenset(), language: str = "en"
+) -> list[_Token]:
     """A name span without what surrounds names: a sentence's opening "The" (but "by Le
     Monde" keeps its article), a title ("Prosecutor Jane Roe"), particles at the ends. A
-    title followed by a particle is a post, not a name: "Minister of Justice" -> []."""
+    title followed by a particle is a post, not a name: "Minister of Justice" -> [].
+
+    An opening article stays where it belongs to the name: inside quotation marks
+    (« La Mouche »), before a capitalised word in an English text when it is not English
+    ("Le Monde reported"), or when the text writes the name with it elsewhere."""
     stop, titles = _stop_words(), _title_words()
+    if len(part) > 1 and part[0].folded in _ARTICLES and part[1].capitalised:
+        head = part[0]
+        if (
+            head.quoted
+            or " ".join(t.folded for t in part) in whole_names
+            or (language == "en" and head.folded in _FOREIGN_ARTICLES)
+        ):
+            return _trim_end(part)
     while part:
         head = part[0]
         if head.folded in titles:
@@ -741,6 +999,10 @@ def _trim(part: list[_Token]) -> list[_Token]:
             part = part[1:]
         else:
             break
+    return _trim_end(part)
+
+
+def _trim_end(part: list[_Token]) -> list[_Token]:
     while part and part[-1].folded in _PARTICLES:
         part = part[:-1]
     return part
@@ -767,9 +1029,10 @@ def propose_candidates(
     hits: Sequence[Hit],
     linker: Linker,
     published: date | None = None,
+    language: str = "en",
 ) -> list[Proposal]:
     """Names and dates in the text that are not linked to an entity, grouped by their
-    folded text and kind, in the order they first appear."""
+    folded text, in the order they first appear."""
     index = SentenceIndex(sentences)
     covered = bytearray(len(text))
     for hit in hits:
@@ -777,14 +1040,26 @@ def propose_candidates(
     skipped = bytearray(len(text))
     for start, end in _skipped_ranges(text):
         skipped[start:end] = b"\x01" * (end - start)
+    for match in TITLE_PHRASES.finditer(text):  # "le garde des Sceaux": a post, no name
+        skipped[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
 
     found: list[tuple[int, int, Proposal]] = []
     for start, end, proposal in _date_proposals(text, published):
         if not any(covered[start:end]):
             covered[start:end] = b"\x01" * (end - start)
             found.append((start, end, proposal))
+    for start, end, proposal in _institution_proposals(text):
+        if not any(covered[start:end]) and not any(skipped[start:end]):
+            covered[start:end] = b"\x01" * (end - start)
+            found.append((start, end, proposal))
 
     by_sentence = [_tokens(text, s) for s in sentences]
+    acronyms: dict[str, Proposal] = {}
+    for tokens in by_sentence:
+        for start, end, acronym, proposal in _acronym_proposals(text, tokens, covered):
+            covered[start:end] = b"\x01" * (end - start)
+            found.append((start, end, proposal))
+            acronyms[fold_name(acronym)] = proposal
     all_tokens = [t for tokens in by_sentence for t in tokens]
     lower_words = {t.folded for t in all_tokens if t.text[0].islower()}
     # Capitalised inside a sentence somewhere (headings aside, where every word is): a name.
@@ -793,11 +1068,22 @@ def propose_candidates(
         for t in all_tokens
         if t.capitalised and not t.initial and not any(skipped[t.start : t.end])
     }
+    # Names the text writes with their article where it cannot be a sentence's: "« La
+    # Mouche »", "surnommé La Mouche"; the same words opening a sentence keep it too.
+    whole_names = frozenset(
+        " ".join(t.folded for t in span)
+        for tokens in by_sentence
+        for span in _spans(tokens, text)
+        if len(span) > 1
+        and span[0].folded in _ARTICLES
+        and span[0].capitalised
+        and (span[0].quoted or not span[0].initial)
+    )
     for tokens in by_sentence:
         position = {id(t): i for i, t in enumerate(tokens)}
         for span in _spans(tokens, text):
             for part in _uncovered_parts(span, covered, skipped):
-                part = _trim(part)
+                part = _trim(part, whole_names, language)
                 if not part or not _is_name(part, lower_words, capitalised_inside):
                     continue
                 before, after = position[id(part[0])] - 1, position[id(part[-1])] + 1
@@ -806,19 +1092,105 @@ def propose_candidates(
                     tokens[before] if before >= 0 else None,
                     tokens[after] if after < len(tokens) else None,
                     lower_words,
+                    PLACE_PREPOSITIONS.get(language, _PLACE_PREPOSITIONS),
                 )
+                apposition = _apposition_label(text, part[-1], tokens[after:])
+                if apposition is not None and kind in ("name", "person", "place"):
+                    kind, label, props = "organization", apposition, {}
                 start, end = part[0].start, part[-1].end
                 found.append((start, end, Proposal(text[start:end], kind, label, dict(props))))
 
-    grouped: dict[tuple[str, str], Proposal] = {}
+    # One candidate per name, whatever each occurrence suggested: the most specific guess
+    # (an organisation or a person over a bare name), quoted or not.
+    grouped: dict[tuple[str, bool], Proposal] = {}
     for start, end, proposal in sorted(found, key=lambda f: f[0]):
-        group = grouped.setdefault((proposal.key, proposal.kind), proposal)
+        owner = acronyms.get(proposal.key) if proposal.kind != "date" else None
+        key = (proposal.key, proposal.kind == "date")
+        group = owner or grouped.setdefault(key, proposal)
+        if group is not proposal and _KIND_RANK[proposal.kind] < _KIND_RANK[group.kind]:
+            group.kind = proposal.kind
+            group.suggested_label = proposal.suggested_label
+            group.suggested_properties = proposal.suggested_properties
         group.occurrences.append(Occurrence(start, end, index.at(start)))
     proposals = _join_surnames(list(grouped.values()))
     for proposal in proposals:
+        proposal.occurrences.sort(key=lambda o: o.start)
         if proposal.kind != "date":
             proposal.options = linker.similar(proposal.text)
     return proposals
+
+
+_KIND_RANK = {"date": 0, "organization": 1, "person": 2, "place": 3, "name": 4, "ambiguous": 5}
+
+
+def _apposition_label(text: str, last: _Token, following: list[_Token]) -> str | None:
+    """The label an apposition gives the name before it: "Vexaro Transport, a small
+    company in Lyon" -> Company; None without one."""
+    if not following or "," not in text[last.end : following[0].start]:
+        return None
+    if following[0].folded not in _APPOSITION_ARTICLES:
+        return None
+    for token in following[1:4]:
+        if token.capitalised:
+            return None
+        for label, nouns in _APPOSITION_NOUNS.items():
+            if token.folded in nouns:
+                return label
+    return None
+
+
+def _institution_proposals(text: str) -> list[tuple[int, int, Proposal]]:
+    """Institutions named after their seat that the graph does not hold: "le parquet de
+    Lyon" is a PublicBody candidate, not the city."""
+    found = []
+    for institution in INSTITUTIONS:
+        for match in institution.phrase.finditer(text):
+            kind = "place" if institution.label == "Facility" else "organization"
+            proposal = Proposal(
+                match.group(0), kind, institution.label, dict(institution.properties)
+            )
+            found.append((match.start(), match.end(), proposal))
+    return found
+
+
+def _acronym_proposals(
+    text: str, tokens: list[_Token], covered: bytearray
+) -> list[tuple[int, int, str, Proposal]]:
+    """A name followed by its acronym in brackets, "l'Office anti-stupéfiants (OFAST)":
+    one candidate, the expansion as its name and the acronym as an alias. The expansion is
+    the words before the bracket back to a capitalised one whose initial is the acronym's
+    (at most six words, none of them linked)."""
+    found = []
+    for match in _ACRONYM.finditer(text):
+        acronym = match.group("acronym")
+        before = [t for t in tokens if t.end <= match.start() and t.end > match.start() - 120]
+        if not before or text[before[-1].end : match.start()].strip():
+            continue
+        expansion: list[_Token] = []
+        for token in reversed(before[-6:]):
+            if any(covered[token.start : token.end]) or token.folded in _ARTICLES:
+                break
+            expansion.insert(0, token)
+            if token.capitalised and token.text[0] == acronym[0]:
+                break
+        else:
+            continue
+        if not expansion or not expansion[0].capitalised or expansion[0].text[0] != acronym[0]:
+            continue
+        if any(covered[match.start() : match.end()]):
+            continue
+        words = [t.folded for t in expansion]
+        kind, label, typed = _classify(expansion, None, None, set())
+        if kind in ("name", "person"):
+            kind, label, typed = "organization", "Organization", {}
+        props: dict[str, Any] = {**typed, "aliases": [acronym]}
+        start, end = expansion[0].start, expansion[-1].end
+        if len(" ".join(words)) < MIN_NAME_LENGTH:
+            continue
+        proposal = Proposal(text[start:end], kind, label, props)
+        found.append((start, end, acronym, proposal))
+        found.append((match.start("acronym"), match.end("acronym"), acronym, proposal))
+    return found
 
 
 # A lone word of these kinds may be a surname: "Ferrand, 41, ..." (name), "Mr Ferrand"

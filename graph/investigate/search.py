@@ -3,11 +3,18 @@
 The fulltext index holds folded names (graph.core.text.fold), so the query is folded the same way;
 each word may be one edit away ("oportick" finds Oportik), the whole phrase counts most, and a
 name or alias equal to the query comes first.
+
+The index answers any name sharing one fuzzy word with the query; a relevance floor then
+keeps only names that hold every meaningful word of the query (exactly, as a prefix of 3+
+letters, or one edit away for words of 4+ letters): "dz mafia" is not answered by "Maria
+Dz..." nor by "Maria Lopez", and nothing close is "no match".
 """
 
 from __future__ import annotations
 
 from difflib import SequenceMatcher
+
+from rapidfuzz.distance import OSA
 
 from graph.core.errors import InvalidInput
 from graph.core.text import fold
@@ -15,6 +22,7 @@ from graph.db.store import Row, Store
 
 CANDIDATES = 200  # ranked in Python after the index's own scoring; pages come from these
 _MIN_FUZZY_LENGTH = 4  # shorter words must match exactly, or "la" would match everything
+_MIN_PREFIX_LENGTH = 3  # "opor" finds "Oportik" as it is typed
 # Words that say nothing on their own: they count inside the phrase, not as terms ("the fly"
 # must not find every name containing "the").
 _STOPWORDS = {
@@ -53,12 +61,42 @@ def lucene_query(text: str) -> str:
     return " OR ".join([*phrase, *exact, *terms])
 
 
+def _word_matches(query_word: str, name_words: list[str]) -> bool:
+    for word in name_words:
+        if word == query_word:
+            return True
+        if len(query_word) >= _MIN_PREFIX_LENGTH and word.startswith(query_word):
+            return True
+        if (
+            len(query_word) >= _MIN_FUZZY_LENGTH
+            and OSA.distance(query_word, word, score_cutoff=1) <= 1
+        ):
+            return True
+    return False
+
+
+def relevant(query: str, names: list[str]) -> bool:
+    """Whether one of the names (folded) answers the folded query: equal to it, or holding
+    each of its meaningful words (see the module's docstring)."""
+    if query in names:
+        return True
+    words = query.split()
+    meaningful = [w for w in words if w not in _STOPWORDS] or words
+    return any(all(_word_matches(w, name.split()) for w in meaningful) for name in names)
+
+
 def search(store: Store, text: str, label: str) -> list[Row]:
-    """Every candidate for the text, best first: exact name or alias, then the index score."""
+    """Every candidate for the text that passes the relevance floor, best first: exact
+    name or alias, then the index score."""
     folded = fold(text)
     rows = store.run(
         "search_entities", {"q": lucene_query(text), "label": label, "limit": CANDIDATES}
     )
+    rows = [
+        row
+        for row in rows
+        if relevant(folded, [fold(row["name"] or ""), *(fold(a) for a in row.get("aliases") or [])])
+    ]
 
     def rank(row: Row) -> tuple[int, float, float, str]:
         names = [fold(row["name"] or ""), *(fold(a) for a in row.get("aliases") or [])]
