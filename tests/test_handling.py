@@ -397,6 +397,8 @@ def test_incidents_analytics_and_contradictions_leave_hidden_items_out(
         "min_confidence": 0,
         "max_reliability": "F",
         "max_credibility": 6,
+        "skip": 0,
+        "limit": 1000,
     }
     flt = LinkFilter.build(all_types(model))
     with visibility.scope(PLAIN):

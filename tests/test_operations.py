@@ -108,7 +108,7 @@ def test_a_database_seeded_by_the_previous_release_is_migrated_at_start_up(
         "CRIMEGRAPH_ENGINE_HEAP": "256m",
     }
     seeded = subprocess.run(
-        [sys.executable, "-m", "graph.cli.main", "seed"],  # the previous release's layout
+        [sys.executable, "-m", "graph.cli", "seed"],  # the previous release's layout
         cwd=source,
         env=env,
         capture_output=True,

@@ -109,7 +109,7 @@ def test_the_installed_package_finds_its_files_inside_the_venv(
     installed: Installed, tmp_path: Path
 ) -> None:
     probe = (
-        "import json; from graph.core.settings import Settings; from graph import resources; "
+        "import json; from graph.core.settings import Settings; from graph.core import resources; "
         "s = Settings(); print(json.dumps([str(s.cypher_dir), str(s.seed_dir), "
         "str(resources.explore_dir()), str(resources.explore_vendor_dir())]))"
     )
